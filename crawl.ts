@@ -1,0 +1,58 @@
+/**
+ * The command line: `crawl` (the default), `list`. Bad usage is one line on stderr and exit code 2;
+ * a crawl exits 0 when every requested day was stored and 1 when some failed.
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { crawlOptions, runCrawlCommand } from './src/cli/crawl-command';
+import { listSpiders } from './src/cli/list-command';
+import { UsageError } from './src/core/errors';
+
+const EXAMPLES: [string, string][] = [
+  ['$0 --coin-id bitcoin --start-date 2024-01-01 --end-date 2024-01-31', 'January 2024 of bitcoin, one file per day'],
+  ['$0 -c bitcoin ethereum cardano -s 2024-06-01 -e 2024-06-30 -o june.jsonl', 'three coins, plus a JSON Lines feed'],
+  ['$0 --coin_id bitcoin --start_date 2017-12-15 --end_date 2017-12-30 --db_store True', "the original's spelling"],
+  ['$0 -c bitcoin -s 2024-01-01 --api-url http://127.0.0.1:8000/api/v3', 'against the mock API (npm run mock-api)'],
+  ['$0 list', 'the spiders there are'],
+];
+
+async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const cli = yargs(argv)
+    .scriptName('crawl')
+    .usage('$0 [crawl] --coin-id ID... --start-date YYYY-MM-DD [--end-date YYYY-MM-DD] [options]')
+    .command(
+      ['crawl', '$0'],
+      'Crawl CoinGecko for each coin and day of a range',
+      (y) => crawlOptions(y),
+      async (args) => {
+        exitCode = await runCrawlCommand(args, process.env);
+      },
+    )
+    .command('list', 'List the spiders', {}, () => {
+      process.stdout.write(`${listSpiders()}\n`);
+    })
+    .example(EXAMPLES)
+    .strict()
+    .help()
+    .version(false)
+    .wrap(Math.min(120, process.stdout.columns || 120))
+    .fail((message, error) => {
+      throw error ?? new UsageError(message);
+    });
+  await cli.parseAsync();
+  return exitCode;
+}
+
+main(hideBin(process.argv)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const usage = error instanceof UsageError;
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`crawl: error: ${message.split('\n')[0]}${usage ? ' (see --help)' : ''}\n`);
+    if (!usage && process.env.LOG_LEVEL === 'debug' && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    process.exitCode = usage ? 2 : 1;
+  },
+);

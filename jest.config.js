@@ -1,0 +1,11 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.tsx?$': ['ts-jest', { isolatedModules: true }] },
+  // Crawls and child processes take seconds, not milliseconds.
+  testTimeout: 60_000,
+  // The suites start servers and crawls; two at a time suits a 2-core machine.
+  maxWorkers: 2,
+};

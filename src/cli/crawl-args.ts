@@ -1,0 +1,47 @@
+/**
+ * Checks the crawl's own arguments (coins, dates, spider) before anything is sent or written, and
+ * says in one line what is wrong with which flag.
+ */
+import { UsageError } from '../core/errors';
+import type { SpiderArgs } from '../core/spider';
+import { isIsoDay, todayUtc } from '../util/dates';
+
+/** CoinGecko ids: lowercase letters, digits and dashes (`bitcoin`, `usd-coin`, `0x`). */
+const COIN_ID = /^[a-z0-9][a-z0-9-]*$/;
+
+export interface RawCrawlArgs {
+  coinIds: string[];
+  startDate: string;
+  endDate?: string;
+}
+
+export function validateCrawlArgs(raw: RawCrawlArgs, today = todayUtc()): SpiderArgs {
+  const coinIds = [...new Set(raw.coinIds.flatMap((text) => String(text).split(',')).map((id) => id.trim()))].filter(
+    (id) => id !== '',
+  );
+  if (coinIds.length === 0) throw new UsageError('--coin-id: give at least one CoinGecko id, e.g. --coin-id bitcoin');
+  for (const id of coinIds) {
+    if (!COIN_ID.test(id)) {
+      throw new UsageError(
+        `--coin-id ${JSON.stringify(id)}: not a CoinGecko id (lowercase letters, digits and dashes, e.g. bitcoin)`,
+      );
+    }
+  }
+
+  const startDate = checkDay('--start-date', raw.startDate);
+  const endDate = raw.endDate === undefined ? startDate : checkDay('--end-date', raw.endDate);
+  if (endDate < startDate) throw new UsageError(`--end-date ${endDate} is before --start-date ${startDate}`);
+  for (const [flag, day] of [
+    ['--start-date', startDate],
+    ['--end-date', endDate],
+  ]) {
+    if (day > today) throw new UsageError(`${flag} ${day} is after today (${today}, UTC): there is no data yet`);
+  }
+  return { coinIds, startDate, endDate };
+}
+
+function checkDay(flag: string, text: unknown): string {
+  const value = String(text ?? '').trim();
+  if (!isIsoDay(value)) throw new UsageError(`${flag} ${JSON.stringify(value)}: not a real date in YYYY-MM-DD`);
+  return value;
+}

@@ -1,0 +1,76 @@
+/**
+ * How far the crawl is: a count with an ETA for the per-request log lines, and a cli-progress bar
+ * when the output is a terminal. While the bar is drawn, log lines are printed above it.
+ */
+import { Writable } from 'node:stream';
+import { MultiBar, Presets, SingleBar } from 'cli-progress';
+
+export class Progress {
+  private done = 0;
+  private total = 0;
+  private startedAt = Date.now();
+  private readonly multiBar: MultiBar | undefined;
+  private bar: SingleBar | undefined;
+
+  /** With `showBar`, draws a bar on stderr once `start` is called. */
+  constructor(showBar: boolean) {
+    if (!showBar) return;
+    this.multiBar = new MultiBar(
+      {
+        stream: process.stderr,
+        format: ' {bar} {percentage}% | {value}/{total} requests | ETA {eta_formatted} | {last}',
+        hideCursor: true,
+        clearOnComplete: true,
+        etaBuffer: 50,
+      },
+      Presets.shades_classic,
+    );
+  }
+
+  /** The crawl knows how many requests it will run. */
+  start(total: number): void {
+    this.total = total;
+    this.startedAt = Date.now();
+    this.bar = this.multiBar?.create(total, 0, { last: '' });
+  }
+
+  /** A stream for log lines that keeps them above the bar (or undefined when there is no bar). */
+  logStream(): Writable | undefined {
+    const multiBar = this.multiBar;
+    if (!multiBar) return undefined;
+    return new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        const text = chunk.toString();
+        multiBar.log(text.endsWith('\n') ? text : `${text}\n`);
+        callback();
+      },
+    });
+  }
+
+  /** Counts one finished request; returns `12/30 40% ETA 0:05` for its log line. */
+  tick(label: string): string {
+    this.done += 1;
+    this.bar?.increment(1, { last: label });
+    const percent = this.total ? Math.floor((this.done / this.total) * 100) : 100;
+    return `${this.done}/${this.total} ${percent}% ETA ${formatDuration(this.etaMs())}`;
+  }
+
+  stop(): void {
+    this.multiBar?.stop();
+  }
+
+  private etaMs(): number {
+    if (this.done === 0) return 0;
+    const perRequest = (Date.now() - this.startedAt) / this.done;
+    return perRequest * (this.total - this.done);
+  }
+}
+
+/** `h:mm:ss` or `m:ss`. */
+export function formatDuration(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = String(seconds % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+}

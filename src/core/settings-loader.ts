@@ -1,0 +1,197 @@
+/**
+ * Resolves the settings once: defaults < environment < `--set NAME=VALUE` < explicit flags.
+ *
+ * Every value arrives as text (env, --set) or as a typed flag value; each is coerced to the type of
+ * its default and checked, and a bad one is a UsageError that names the setting, where it came from
+ * and the value (secrets are never echoed).
+ */
+import { DEFAULT_SETTINGS, ENV_ALIASES, SECRET_SETTINGS, Settings } from '../settings';
+import { UsageError } from './errors';
+
+export type SettingName = keyof Settings;
+
+/** Extra checks beyond "is it the right type": allowed words and numeric ranges. */
+const CHECKS: Partial<Record<SettingName, (value: unknown) => string | undefined>> = {
+  API_PLAN: oneOf('public', 'demo', 'pro'),
+  LOG_LEVEL: oneOf('error', 'warn', 'info', 'debug'),
+  PROGRESS_BAR: oneOf('auto', 'on', 'off'),
+  CONCURRENT_REQUESTS: integerAtLeast(1),
+  DOWNLOAD_TIMEOUT: numberAbove(0),
+  RETRY_TIMES: integerAtLeast(0),
+  RATE_LIMIT_RETRY_TIMES: integerAtLeast(0),
+  RETRY_BACKOFF_BASE: numberAtLeast(0),
+  RETRY_BACKOFF_MAX: numberAtLeast(0),
+  AUTOTHROTTLE_START_DELAY: numberAtLeast(0),
+  AUTOTHROTTLE_MAX_DELAY: numberAtLeast(0),
+  AUTOTHROTTLE_TARGET_CONCURRENCY: numberAbove(0),
+  RATE_LIMIT: numberAtLeast(0),
+  RETRY_HTTP_CODES: (codes) =>
+    (codes as number[]).every((c) => Number.isInteger(c) && c >= 100 && c <= 599)
+      ? undefined
+      : 'expected HTTP status codes (100-599)',
+  ITEM_PIPELINES: (pipelines) =>
+    Object.values(pipelines as Record<string, unknown>).every((o) => o === null || Number.isFinite(o))
+      ? undefined
+      : 'expected a map of pipeline name to order (a number, or null to disable)',
+  API_URL: (url) => (url === '' || isHttpUrl(url as string) ? undefined : 'expected an http(s) URL'),
+};
+
+export interface SettingsSources {
+  /** The process environment (only the names this project reads are looked at). */
+  env?: NodeJS.ProcessEnv;
+  /** `--set NAME=VALUE` pairs, in the order given. */
+  overrides?: string[];
+  /** Values of explicit CLI flags, as typed on the command line, with the flag to name in errors. */
+  flags?: FlagValue[];
+}
+
+export interface FlagValue {
+  /** The flag as the user knows it, e.g. `--concurrency`. */
+  flag: string;
+  setting: SettingName;
+  text: string;
+}
+
+export function isSettingName(name: string): name is SettingName {
+  return Object.prototype.hasOwnProperty.call(DEFAULT_SETTINGS, name);
+}
+
+export function resolveSettings({ env = {}, overrides = [], flags = [] }: SettingsSources = {}): Settings {
+  const settings: Settings = structuredClone(DEFAULT_SETTINGS) as Settings;
+
+  for (const name of Object.keys(DEFAULT_SETTINGS) as SettingName[]) {
+    for (const variable of envNames(name)) {
+      const text = env[variable];
+      if (text !== undefined && text !== '') assign(settings, name, text, `environment variable ${variable}`);
+    }
+  }
+
+  for (const pair of overrides) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--set ${quote(pair)}: expected NAME=VALUE`);
+    const [name, key] = pair.slice(0, eq).trim().split('.', 2) as [string, string | undefined];
+    const text = pair.slice(eq + 1);
+    if (!isSettingName(name)) throw new UsageError(`--set ${name}: unknown setting (see README, "Settings")`);
+    if (key !== undefined) assignEntry(settings, name, key, text);
+    else assign(settings, name, text, `--set ${name}`);
+  }
+
+  for (const { flag, setting, text } of flags) assign(settings, setting, text, flag);
+  return Object.freeze(settings);
+}
+
+/** The settings as printable text, with secrets masked. */
+export function describeSettings(settings: Settings): Record<string, unknown> {
+  const shown: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(settings)) {
+    shown[name] = SECRET_SETTINGS.has(name as SettingName) && value ? '***' : value;
+  }
+  return shown;
+}
+
+function envNames(name: SettingName): string[] {
+  const alias = ENV_ALIASES[name];
+  return alias ? [`CRAWLER_${name}`, alias] : [`CRAWLER_${name}`];
+}
+
+function assign(settings: Settings, name: SettingName, text: string, source: string): void {
+  const value = coerce(name, text, source);
+  check(name, value, source);
+  (settings as unknown as Record<string, unknown>)[name] = value;
+}
+
+/** `--set ITEM_PIPELINES.feed=800`: change one entry of a map setting. */
+function assignEntry(settings: Settings, name: SettingName, key: string, text: string): void {
+  const current = settings[name];
+  const source = `--set ${name}.${key}`;
+  if (typeof current !== 'object' || current === null || Array.isArray(current)) {
+    throw new UsageError(`${source}: ${name} is not a map setting`);
+  }
+  const entry = text.trim() === 'null' || text.trim() === '' ? null : Number(text);
+  const updated = { ...current, [key]: entry };
+  check(name, updated, source);
+  (settings as unknown as Record<string, unknown>)[name] = updated;
+}
+
+function coerce(name: SettingName, text: string, source: string): unknown {
+  const fallback = DEFAULT_SETTINGS[name];
+  const bad = (expected: string) => badValue(name, source, text, expected);
+  if (typeof fallback === 'number') {
+    const n = Number(text.trim());
+    if (text.trim() === '' || !Number.isFinite(n)) throw bad('expected a number');
+    return n;
+  }
+  if (typeof fallback === 'boolean') {
+    const b = parseBoolean(text);
+    if (b === undefined) throw bad('expected true or false');
+    return b;
+  }
+  if (Array.isArray(fallback)) {
+    const items = text.trim().startsWith('[') ? parseJson(text, bad) : text.split(',');
+    if (!Array.isArray(items)) throw bad('expected a comma-separated list');
+    const numbers = items.map((item) => Number(String(item).trim()));
+    if (numbers.some((n) => !Number.isFinite(n))) throw bad('expected a comma-separated list of numbers');
+    return numbers;
+  }
+  if (typeof fallback === 'object' && fallback !== null) {
+    const parsed = parseJson(text, bad);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw bad('expected a JSON object');
+    return parsed;
+  }
+  return text;
+}
+
+function check(name: SettingName, value: unknown, source: string): void {
+  const problem = CHECKS[name]?.(value);
+  if (problem) throw badValue(name, source, String(value), problem);
+}
+
+function badValue(name: SettingName, source: string, text: string, expected: string): UsageError {
+  const shown = SECRET_SETTINGS.has(name) ? '***' : quote(text);
+  return new UsageError(`${source}: invalid value ${shown} for ${name}: ${expected}`);
+}
+
+/** true/false, yes/no, on/off, 1/0, any case; undefined when it is none of these. */
+export function parseBoolean(text: string): boolean | undefined {
+  const word = text.trim().toLowerCase();
+  if (['true', 'yes', 'on', '1'].includes(word)) return true;
+  if (['false', 'no', 'off', '0'].includes(word)) return false;
+  return undefined;
+}
+
+function parseJson(text: string, bad: (expected: string) => UsageError): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw bad('expected valid JSON');
+  }
+}
+
+function quote(text: string): string {
+  return JSON.stringify(text.length > 80 ? `${text.slice(0, 77)}...` : text);
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    return ['http:', 'https:'].includes(new URL(text).protocol);
+  } catch {
+    return false;
+  }
+}
+
+function oneOf(...words: string[]) {
+  return (value: unknown) => (words.includes(value as string) ? undefined : `expected one of ${words.join(', ')}`);
+}
+
+function integerAtLeast(min: number) {
+  return (value: unknown) =>
+    Number.isInteger(value) && (value as number) >= min ? undefined : `expected a whole number >= ${min}`;
+}
+
+function numberAtLeast(min: number) {
+  return (value: unknown) => ((value as number) >= min ? undefined : `expected a number >= ${min}`);
+}
+
+function numberAbove(min: number) {
+  return (value: unknown) => ((value as number) > min ? undefined : `expected a number > ${min}`);
+}

@@ -1,0 +1,130 @@
+/**
+ * Every setting and its default, in one place (like Scrapy's `default_settings.py`).
+ *
+ * Settings are resolved once, at start-up, in this order (later wins):
+ *   defaults (here)  <  environment  <  `--set NAME=VALUE`  <  explicit CLI flags
+ * and the resolved object is passed down; nothing below `crawl.ts` reads `process.env`.
+ * Resolution and type checking live in `src/core/settings-loader.ts`.
+ */
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+export type ApiPlan = 'public' | 'demo' | 'pro';
+export type ProgressMode = 'auto' | 'on' | 'off';
+
+export interface Settings {
+  /** Name of the bot, used in the User-Agent and in logs. */
+  BOT_NAME: string;
+  /** User-Agent header sent with every request. */
+  USER_AGENT: string;
+
+  /** API base URL. Empty: the plan's host (`https://api.coingecko.com/api/v3`, or pro-api for the pro plan). */
+  API_URL: string;
+  /** CoinGecko API key. Secret: never logged, never written. */
+  API_KEY: string;
+  /** Which plan the key belongs to: decides the key header and the host. */
+  API_PLAN: ApiPlan;
+
+  /** Most requests in flight at once (Scrapy's CONCURRENT_REQUESTS). */
+  CONCURRENT_REQUESTS: number;
+  /** Seconds before a request is abandoned as timed out (and retried). */
+  DOWNLOAD_TIMEOUT: number;
+
+  /** Retry transient failures (5xx, network errors, timeouts, malformed bodies). */
+  RETRY_ENABLED: boolean;
+  /** Retries per request after the first attempt. */
+  RETRY_TIMES: number;
+  /** HTTP statuses that are retried. */
+  RETRY_HTTP_CODES: number[];
+  /** First backoff delay in seconds; doubled on every retry, with jitter. */
+  RETRY_BACKOFF_BASE: number;
+  /** Longest backoff delay in seconds. */
+  RETRY_BACKOFF_MAX: number;
+  /** Retries a request may spend on rate-limit answers (429); separate from RETRY_TIMES. */
+  RATE_LIMIT_RETRY_TIMES: number;
+
+  /** AutoThrottle (issue 3): adapt the delay between requests to the server's latency. */
+  AUTOTHROTTLE_ENABLED: boolean;
+  /** Initial delay between requests to one host, in seconds. */
+  AUTOTHROTTLE_START_DELAY: number;
+  /** Longest delay between requests to one host, in seconds. */
+  AUTOTHROTTLE_MAX_DELAY: number;
+  /** Requests the throttle aims to keep in flight per host. */
+  AUTOTHROTTLE_TARGET_CONCURRENCY: number;
+  /** Most requests per minute; 0 means no told limit. */
+  RATE_LIMIT: number;
+
+  /** Pipelines that process every item, name -> order (lower runs first); null disables one. */
+  ITEM_PIPELINES: Record<string, number | null>;
+  /** JSON Lines feed of every item (Scrapy's FEEDS); `%(name)s` and `%(time)s` are replaced. Used by the `feed` pipeline. */
+  FEED_URI: string;
+  /** Overwrite an existing feed file instead of refusing to start. */
+  FEED_OVERWRITE: boolean;
+
+  /** Output root: files go to `<DATA_DIR>/raw`. */
+  DATA_DIR: string;
+  /** Keep crawl state here so a run can be resumed (Scrapy's JOBDIR). Empty: state kept in memory. */
+  JOB_DIR: string;
+  /** Also store items in the database. */
+  DB_STORE: boolean;
+
+  /** Console and file log level. */
+  LOG_LEVEL: LogLevel;
+  /** Also log to this file (appended). Empty: console only. */
+  LOG_FILE: string;
+  /** Progress bar with ETA: `auto` shows it when stderr is a terminal. */
+  PROGRESS_BAR: ProgressMode;
+}
+
+export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
+  BOT_NAME: 'coingecko-crawler',
+  USER_AGENT: 'coingecko-crawler/0.1 (+https://github.com/coingecko-crawler)',
+
+  API_URL: '',
+  API_KEY: '',
+  API_PLAN: 'public',
+
+  CONCURRENT_REQUESTS: 8,
+  DOWNLOAD_TIMEOUT: 30,
+
+  RETRY_ENABLED: true,
+  RETRY_TIMES: 5,
+  RETRY_HTTP_CODES: [500, 502, 503, 504, 522, 524, 408],
+  RETRY_BACKOFF_BASE: 0.5,
+  RETRY_BACKOFF_MAX: 30,
+  RATE_LIMIT_RETRY_TIMES: 50,
+
+  AUTOTHROTTLE_ENABLED: false,
+  AUTOTHROTTLE_START_DELAY: 1,
+  AUTOTHROTTLE_MAX_DELAY: 60,
+  AUTOTHROTTLE_TARGET_CONCURRENCY: 1,
+  RATE_LIMIT: 0,
+
+  ITEM_PIPELINES: { validate: 100, dedupe: 200, 'json-files': 300, feed: null },
+  FEED_URI: '',
+  FEED_OVERWRITE: false,
+
+  DATA_DIR: './data',
+  JOB_DIR: '',
+  DB_STORE: false,
+
+  LOG_LEVEL: 'info',
+  LOG_FILE: '',
+  PROGRESS_BAR: 'auto',
+});
+
+/**
+ * Environment variables read for settings, besides `CRAWLER_<NAME>` which works for every setting.
+ * These are the names users already know from CoinGecko's docs and from the original project.
+ */
+export const ENV_ALIASES: Readonly<Partial<Record<keyof Settings, string>>> = Object.freeze({
+  API_URL: 'COINGECKO_API_URL',
+  API_KEY: 'COINGECKO_API_KEY',
+  API_PLAN: 'COINGECKO_API_PLAN',
+  DATA_DIR: 'DATA_DIR',
+  JOB_DIR: 'JOB_DIR',
+  LOG_LEVEL: 'LOG_LEVEL',
+  LOG_FILE: 'LOG_FILE',
+});
+
+/** Settings that must never be printed or written anywhere. */
+export const SECRET_SETTINGS: ReadonlySet<keyof Settings> = new Set<keyof Settings>(['API_KEY']);

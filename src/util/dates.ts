@@ -1,0 +1,37 @@
+/**
+ * Calendar days in UTC, as ISO `YYYY-MM-DD` strings (CoinGecko's daily snapshot is at 00:00 UTC).
+ */
+import { DateTime } from 'luxon';
+
+const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A real calendar day written `YYYY-MM-DD` (2021-02-30 is not). */
+export function isIsoDay(text: string): boolean {
+  return ISO_DAY.test(text) && DateTime.fromISO(text, { zone: 'utc' }).isValid;
+}
+
+export function todayUtc(): string {
+  return DateTime.utc().toISODate() as string;
+}
+
+/** Every day from `start` to `end`, both included. */
+export function* eachDay(start: string, end: string): Generator<string> {
+  let day = DateTime.fromISO(start, { zone: 'utc' });
+  const last = DateTime.fromISO(end, { zone: 'utc' });
+  while (day <= last) {
+    yield day.toISODate() as string;
+    day = day.plus({ days: 1 });
+  }
+}
+
+/** Number of days from `start` to `end`, both included. */
+export function dayCount(start: string, end: string): number {
+  const days = DateTime.fromISO(end, { zone: 'utc' }).diff(DateTime.fromISO(start, { zone: 'utc' }), 'days').days;
+  return Math.round(days) + 1;
+}
+
+/** `2021-04-01` -> `01-04-2021`, the form CoinGecko's /history takes. */
+export function toDayMonthYear(isoDay: string): string {
+  const [year, month, day] = isoDay.split('-');
+  return `${day}-${month}-${year}`;
+}

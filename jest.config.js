@@ -3,7 +3,7 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.tsx?$': ['ts-jest', { isolatedModules: true }] },
+  transform: { '^.+\\.tsx?$': 'ts-jest' },
   // Crawls and child processes take seconds, not milliseconds.
   testTimeout: 60_000,
   // The suites start servers and crawls; two at a time suits a 2-core machine.

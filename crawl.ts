@@ -9,10 +9,22 @@ import { listSpiders } from './src/cli/list-command';
 import { UsageError } from './src/core/errors';
 
 const EXAMPLES: [string, string][] = [
-  ['$0 --coin-id bitcoin --start-date 2024-01-01 --end-date 2024-01-31', 'January 2024 of bitcoin, one file per day'],
-  ['$0 -c bitcoin ethereum cardano -s 2024-06-01 -e 2024-06-30 -o june.jsonl', 'three coins, plus a JSON Lines feed'],
-  ['$0 --coin_id bitcoin --start_date 2017-12-15 --end_date 2017-12-30 --db_store True', "the original's spelling"],
-  ['$0 -c bitcoin -s 2024-01-01 --api-url http://127.0.0.1:8000/api/v3', 'against the mock API (npm run mock-api)'],
+  [
+    '$0 --coin-id bitcoin --start-date 2024-01-01 --end-date 2024-01-31',
+    'January 2024 of bitcoin, one file per day',
+  ],
+  [
+    '$0 -c bitcoin ethereum cardano -s 2024-06-01 -e 2024-06-30 -o june.jsonl',
+    'three coins, plus a JSON Lines feed',
+  ],
+  [
+    '$0 --coin_id bitcoin --start_date 2017-12-15 --end_date 2017-12-30 --db_store True',
+    "the original's spelling",
+  ],
+  [
+    '$0 -c bitcoin -s 2024-01-01 --api-url http://127.0.0.1:8000/api/v3',
+    'against the mock API (npm run mock-api)',
+  ],
   ['$0 list', 'the spiders there are'],
 ];
 
@@ -52,7 +64,8 @@ main(hideBin(process.argv)).then(
     const usage = error instanceof UsageError;
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`crawl: error: ${message.split('\n')[0]}${usage ? ' (see --help)' : ''}\n`);
-    if (!usage && process.env.LOG_LEVEL === 'debug' && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    if (!usage && process.env.LOG_LEVEL === 'debug' && error instanceof Error)
+      process.stderr.write(`${error.stack}\n`);
     process.exitCode = usage ? 2 : 1;
   },
 );

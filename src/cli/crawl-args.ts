@@ -16,10 +16,11 @@ export interface RawCrawlArgs {
 }
 
 export function validateCrawlArgs(raw: RawCrawlArgs, today = todayUtc()): SpiderArgs {
-  const coinIds = [...new Set(raw.coinIds.flatMap((text) => String(text).split(',')).map((id) => id.trim()))].filter(
-    (id) => id !== '',
-  );
-  if (coinIds.length === 0) throw new UsageError('--coin-id: give at least one CoinGecko id, e.g. --coin-id bitcoin');
+  const coinIds = [
+    ...new Set(raw.coinIds.flatMap((text) => String(text).split(',')).map((id) => id.trim())),
+  ].filter((id) => id !== '');
+  if (coinIds.length === 0)
+    throw new UsageError('--coin-id: give at least one CoinGecko id, e.g. --coin-id bitcoin');
   for (const id of coinIds) {
     if (!COIN_ID.test(id)) {
       throw new UsageError(
@@ -35,13 +36,15 @@ export function validateCrawlArgs(raw: RawCrawlArgs, today = todayUtc()): Spider
     ['--start-date', startDate],
     ['--end-date', endDate],
   ]) {
-    if (day > today) throw new UsageError(`${flag} ${day} is after today (${today}, UTC): there is no data yet`);
+    if (day > today)
+      throw new UsageError(`${flag} ${day} is after today (${today}, UTC): there is no data yet`);
   }
   return { coinIds, startDate, endDate };
 }
 
 function checkDay(flag: string, text: unknown): string {
   const value = String(text ?? '').trim();
-  if (!isIsoDay(value)) throw new UsageError(`${flag} ${JSON.stringify(value)}: not a real date in YYYY-MM-DD`);
+  if (!isIsoDay(value))
+    throw new UsageError(`${flag} ${JSON.stringify(value)}: not a real date in YYYY-MM-DD`);
   return value;
 }

@@ -24,8 +24,17 @@ export function crawlOptions(yargs: Argv) {
       demandOption: true,
       describe: 'CoinGecko coin id(s), space or comma separated',
     })
-    .option('start-date', { alias: ['start_date', 's'], type: 'string', demandOption: true, describe: 'First day, YYYY-MM-DD' })
-    .option('end-date', { alias: ['end_date', 'e'], type: 'string', describe: 'Last day, inclusive (default: the start day)' })
+    .option('start-date', {
+      alias: ['start_date', 's'],
+      type: 'string',
+      demandOption: true,
+      describe: 'First day, YYYY-MM-DD',
+    })
+    .option('end-date', {
+      alias: ['end_date', 'e'],
+      type: 'string',
+      describe: 'Last day, inclusive (default: the start day)',
+    })
     .option('db-store', {
       alias: ['db_store', 'd'],
       type: 'string',
@@ -33,14 +42,28 @@ export function crawlOptions(yargs: Argv) {
     })
     .option('spider', { type: 'string', default: DEFAULT_SPIDER, describe: 'Spider to run (see `list`)' })
     .option('api-url', { type: 'string', describe: 'API base URL (env COINGECKO_API_URL)' })
-    .option('data-dir', { type: 'string', describe: `Output root (env DATA_DIR; default ${DEFAULT_SETTINGS.DATA_DIR})` })
+    .option('data-dir', {
+      type: 'string',
+      describe: `Output root (env DATA_DIR; default ${DEFAULT_SETTINGS.DATA_DIR})`,
+    })
     .option('job-dir', { type: 'string', describe: 'Keep crawl state here, to resume (env JOB_DIR)' })
-    .option('concurrency', { type: 'string', describe: `Most requests in flight (default ${DEFAULT_SETTINGS.CONCURRENT_REQUESTS})` })
+    .option('concurrency', {
+      type: 'string',
+      describe: `Most requests in flight (default ${DEFAULT_SETTINGS.CONCURRENT_REQUESTS})`,
+    })
     .option('rate-limit', { type: 'string', describe: 'Most requests per minute (default: no told limit)' })
-    .option('output', { alias: 'o', type: 'string', describe: 'Also write every item to this JSON Lines feed' })
+    .option('output', {
+      alias: 'o',
+      type: 'string',
+      describe: 'Also write every item to this JSON Lines feed',
+    })
     .option('log-level', { type: 'string', describe: 'error, warn, info or debug (env LOG_LEVEL)' })
     .option('log-file', { type: 'string', describe: 'Also append the log to this file (env LOG_FILE)' })
-    .option('set', { type: 'string', array: true, describe: 'Override any setting: --set NAME=VALUE (repeatable)' });
+    .option('set', {
+      type: 'string',
+      array: true,
+      describe: 'Override any setting: --set NAME=VALUE (repeatable)',
+    });
 }
 
 type CrawlArgv = Awaited<ReturnType<typeof crawlOptions>['argv']>;
@@ -70,11 +93,13 @@ export function prepareCrawl(argv: CrawlArgv, env: NodeJS.ProcessEnv) {
     throw new UsageError(`--spider ${JSON.stringify(argv.spider)}: unknown spider (known: ${known})`);
   }
 
-  const flags: FlagValue[] = FLAG_SETTINGS.filter(([key]) => argv[key] !== undefined).map(([key, flag, setting]) => ({
-    flag,
-    setting,
-    text: String(argv[key]),
-  }));
+  const flags: FlagValue[] = FLAG_SETTINGS.filter(([key]) => argv[key] !== undefined).map(
+    ([key, flag, setting]) => ({
+      flag,
+      setting,
+      text: String(argv[key]),
+    }),
+  );
   if (argv['db-store'] !== undefined) {
     const text = argv['db-store'] === '' ? 'true' : argv['db-store'];
     if (parseBoolean(text) === undefined) {

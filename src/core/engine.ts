@@ -170,7 +170,9 @@ export class Engine<Item> {
     }
     this.stats.max('memory/peak_rss_bytes', process.memoryUsage().rss);
     const drops = dropped ? `, ${dropped} dropped` : '';
-    logger.info(`[${progress.tick(request.label)}] ${request.label}: HTTP ${outcome.status}, ${passed} item(s)${drops}`);
+    logger.info(
+      `[${progress.tick(request.label)}] ${request.label}: HTTP ${outcome.status}, ${passed} item(s)${drops}`,
+    );
   }
 
   private fail(request: SpiderRequest, reason: string, scope: FailureScope): void {

@@ -16,7 +16,10 @@ export interface HttpRequestOptions {
   timeoutMs: number;
 }
 
-export async function httpGet(url: string, { headers, timeoutMs }: HttpRequestOptions): Promise<HttpResponse> {
+export async function httpGet(
+  url: string,
+  { headers, timeoutMs }: HttpRequestOptions,
+): Promise<HttpResponse> {
   const response = await gotScraping({
     url,
     method: 'GET',

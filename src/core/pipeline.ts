@@ -28,11 +28,12 @@ export interface ItemPipeline<Item> {
 export type PipelineFactory<Item> = (settings: Settings) => ItemPipeline<Item>;
 
 export type ProcessResult<Item> =
-  | { dropped: false; item: Item }
-  | { dropped: true; pipeline: string; reason: string; lost: boolean };
+  { dropped: false; item: Item } | { dropped: true; pipeline: string; reason: string; lost: boolean };
 
 export class PipelineChain<Item> {
-  private constructor(private readonly stages: ReadonlyArray<{ name: string; pipeline: ItemPipeline<Item> }>) {}
+  private constructor(
+    private readonly stages: ReadonlyArray<{ name: string; pipeline: ItemPipeline<Item> }>,
+  ) {}
 
   /** The enabled pipelines of ITEM_PIPELINES, lowest order first; an unknown name is a UsageError. */
   static fromSettings<Item>(

@@ -13,8 +13,7 @@ import type { Spider, SpiderRequest } from './spider';
 import type { StatsCollector } from './stats';
 
 export type RequestOutcome<Item> =
-  | { ok: true; items: Item[]; status: number }
-  | { ok: false; reason: string; scope: FailureScope };
+  { ok: true; items: Item[]; status: number } | { ok: false; reason: string; scope: FailureScope };
 
 export interface RequestRunnerOptions<Item> {
   spider: Spider<Item>;
@@ -51,18 +50,28 @@ export class RequestRunner<Item> {
       if (attempt.retry === 'rate-limit') {
         stats.inc('ratelimit/429_count');
         if (!policy.canRetryRateLimited(rateLimitRetries)) {
-          return { ok: false, reason: `still rate limited after ${rateLimitRetries} waits`, scope: 'request' };
+          return {
+            ok: false,
+            reason: `still rate limited after ${rateLimitRetries} waits`,
+            scope: 'request',
+          };
         }
         const waitMs = attempt.waitMs ?? policy.backoffMs(rateLimitRetries);
         rateLimitRetries += 1;
         gate.pause(host, waitMs);
-        logger.debug(`${request.label}: rate limited (${attempt.message}); host paused ${Math.round(waitMs)} ms`);
+        logger.debug(
+          `${request.label}: rate limited (${attempt.message}); host paused ${Math.round(waitMs)} ms`,
+        );
         continue;
       }
 
       if (!policy.canRetry(retries)) {
         stats.inc('retry/max_reached');
-        return { ok: false, reason: `${attempt.message} (gave up after ${retries} retries)`, scope: 'request' };
+        return {
+          ok: false,
+          reason: `${attempt.message} (gave up after ${retries} retries)`,
+          scope: 'request',
+        };
       }
       const waitMs = policy.backoffMs(retries);
       retries += 1;
@@ -90,9 +99,14 @@ export class RequestRunner<Item> {
 
     const { status } = response;
     if (status === 429) {
-      return { retry: 'rate-limit', waitMs: parseRetryAfter(response.headers['retry-after']), message: 'HTTP 429' };
+      return {
+        retry: 'rate-limit',
+        waitMs: parseRetryAfter(response.headers['retry-after']),
+        message: 'HTTP 429',
+      };
     }
-    if (policy.isRetryableStatus(status)) return { retry: 'error', reason: `${status}`, message: `HTTP ${status}` };
+    if (policy.isRetryableStatus(status))
+      return { retry: 'error', reason: `${status}`, message: `HTTP ${status}` };
     const handled = (status >= 200 && status < 300) || spider.handleHttpStatusList.includes(status);
     if (!handled) return { ok: false, reason: `HTTP ${status}`, scope: 'request' };
 
@@ -103,7 +117,8 @@ export class RequestRunner<Item> {
       if (error instanceof RateLimited) {
         return { retry: 'rate-limit', waitMs: error.retryAfterMs, message: error.message };
       }
-      if (error instanceof RetryRequest) return { retry: 'error', reason: error.reason, message: error.message };
+      if (error instanceof RetryRequest)
+        return { retry: 'error', reason: error.reason, message: error.message };
       if (error instanceof IgnoreRequest) return { ok: false, reason: error.message, scope: error.scope };
       throw error;
     }

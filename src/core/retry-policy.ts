@@ -15,7 +15,12 @@ export class RetryPolicy {
   constructor(
     private readonly settings: Pick<
       Settings,
-      'RETRY_ENABLED' | 'RETRY_TIMES' | 'RETRY_HTTP_CODES' | 'RETRY_BACKOFF_BASE' | 'RETRY_BACKOFF_MAX' | 'RATE_LIMIT_RETRY_TIMES'
+      | 'RETRY_ENABLED'
+      | 'RETRY_TIMES'
+      | 'RETRY_HTTP_CODES'
+      | 'RETRY_BACKOFF_BASE'
+      | 'RETRY_BACKOFF_MAX'
+      | 'RATE_LIMIT_RETRY_TIMES'
     >,
     private readonly random: () => number = Math.random,
   ) {
@@ -37,7 +42,8 @@ export class RetryPolicy {
 
   /** Milliseconds to wait before retry number `retry` (0 for the first retry). */
   backoffMs(retry: number): number {
-    const ceiling = Math.min(this.settings.RETRY_BACKOFF_MAX, this.settings.RETRY_BACKOFF_BASE * 2 ** retry) * 1000;
+    const ceiling =
+      Math.min(this.settings.RETRY_BACKOFF_MAX, this.settings.RETRY_BACKOFF_BASE * 2 ** retry) * 1000;
     return ceiling / 2 + (this.random() * ceiling) / 2;
   }
 }

@@ -135,7 +135,8 @@ function coerce(name: SettingName, text: string, source: string): unknown {
   }
   if (typeof fallback === 'object' && fallback !== null) {
     const parsed = parseJson(text, bad);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw bad('expected a JSON object');
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw bad('expected a JSON object');
     return parsed;
   }
   return text;
@@ -180,7 +181,8 @@ function isHttpUrl(text: string): boolean {
 }
 
 function oneOf(...words: string[]) {
-  return (value: unknown) => (words.includes(value as string) ? undefined : `expected one of ${words.join(', ')}`);
+  return (value: unknown) =>
+    words.includes(value as string) ? undefined : `expected one of ${words.join(', ')}`;
 }
 
 function integerAtLeast(min: number) {

@@ -17,7 +17,8 @@ export class ValidatePipeline implements ItemPipeline<CoinHistoryItem> {
 
 function findProblem(item: CoinHistoryItem): string | undefined {
   if (typeof item.coin_id !== 'string' || item.coin_id === '') return 'no coin id';
-  if (typeof item.date !== 'string' || !isIsoDay(item.date)) return `date ${JSON.stringify(item.date)} is not YYYY-MM-DD`;
+  if (typeof item.date !== 'string' || !isIsoDay(item.date))
+    return `date ${JSON.stringify(item.date)} is not YYYY-MM-DD`;
   for (const field of ['usd_price', 'usd_market_cap', 'usd_total_volume'] as const) {
     const value = item[field];
     if (value !== null && !(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {

@@ -45,14 +45,12 @@ export function jsonObject(body: string): Record<string, unknown> | undefined {
 /** CoinGecko's numeric error code, wherever the body shape put it. */
 export function errorCode(body: Record<string, unknown> | undefined): number | undefined {
   const status = (body?.status ?? (body?.error as Record<string, unknown> | undefined)?.status) as
-    | Record<string, unknown>
-    | undefined;
+    Record<string, unknown> | undefined;
   return typeof status?.error_code === 'number' ? status.error_code : undefined;
 }
 
 const MESSAGES: Record<number, string> = {
-  10012:
-    'dates older than 365 days need a paid API key; set COINGECKO_API_KEY and COINGECKO_API_PLAN=pro',
+  10012: 'dates older than 365 days need a paid API key; set COINGECKO_API_KEY and COINGECKO_API_PLAN=pro',
   10002: 'API key missing or rejected; check COINGECKO_API_KEY and COINGECKO_API_PLAN',
   10010: 'a pro API key was sent to the public host; set COINGECKO_API_PLAN=pro (or leave --api-url unset)',
   10011: 'a demo API key was sent to the pro host; set COINGECKO_API_PLAN=demo',
@@ -67,7 +65,10 @@ export function readApiAnswer(response: SpiderResponse, coinId: string): Record<
   const body = jsonObject(response.body);
   const code = errorCode(body);
   if (code === 429 || (body === undefined && /rate.?limit|error 1015/i.test(response.body))) {
-    throw new RateLimited(`rate-limit answer under HTTP ${response.status}`, parseRetryAfter(response.headers['retry-after']));
+    throw new RateLimited(
+      `rate-limit answer under HTTP ${response.status}`,
+      parseRetryAfter(response.headers['retry-after']),
+    );
   }
   if (response.status === 404) {
     const notFound = body?.error === 'coin not found';
@@ -81,7 +82,9 @@ export function readApiAnswer(response: SpiderResponse, coinId: string): Record<
   }
   if (response.status >= 400) {
     const detail = typeof body?.error === 'string' ? body.error : `HTTP ${response.status}`;
-    throw new IgnoreRequest(`refused by the API: ${detail}`, { scope: response.status === 401 ? 'crawl' : 'request' });
+    throw new IgnoreRequest(`refused by the API: ${detail}`, {
+      scope: response.status === 401 ? 'crawl' : 'request',
+    });
   }
   if (body === undefined) throw new RetryRequest('malformed_body', 'the body is not a JSON object');
   return body;

@@ -50,6 +50,10 @@ export class CoinGeckoHistorySpider extends Spider<CoinHistoryItem> {
   }
 
   override requestHeaders(): Record<string, string> {
-    return { accept: 'application/json', 'user-agent': this.settings.USER_AGENT, ...apiKeyHeaders(this.settings) };
+    return {
+      accept: 'application/json',
+      'user-agent': this.settings.USER_AGENT,
+      ...apiKeyHeaders(this.settings),
+    };
   }
 }

@@ -26,7 +26,10 @@ export function* eachDay(start: string, end: string): Generator<string> {
 
 /** Number of days from `start` to `end`, both included. */
 export function dayCount(start: string, end: string): number {
-  const days = DateTime.fromISO(end, { zone: 'utc' }).diff(DateTime.fromISO(start, { zone: 'utc' }), 'days').days;
+  const days = DateTime.fromISO(end, { zone: 'utc' }).diff(
+    DateTime.fromISO(start, { zone: 'utc' }),
+    'days',
+  ).days;
   return Math.round(days) + 1;
 }
 

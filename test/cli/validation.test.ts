@@ -15,23 +15,67 @@ afterAll(() => mock.close());
 const ok = ['--coin-id', 'bitcoin', '--start-date', '2021-04-01'];
 
 const CASES: [string, string[], string][] = [
-  ['a date not in YYYY-MM-DD', ['-c', 'bitcoin', '-s', '2021/04/01'], '--start-date "2021/04/01": not a real date in YYYY-MM-DD'],
-  ['a day that does not exist', ['-c', 'bitcoin', '-s', '2021-02-30'], '--start-date "2021-02-30": not a real date'],
-  ['a bad end date', ['-c', 'bitcoin', '-s', '2021-02-01', '-e', '01-03-2021'], '--end-date "01-03-2021": not a real date'],
-  ['an end before the start', ['-c', 'bitcoin', '-s', '2021-02-01', '-e', '2021-01-31'], '--end-date 2021-01-31 is before --start-date 2021-02-01'],
-  ['a date after today', ['-c', 'bitcoin', '-s', '2021-02-01', '-e', '2999-01-01'], '--end-date 2999-01-01 is after today'],
+  [
+    'a date not in YYYY-MM-DD',
+    ['-c', 'bitcoin', '-s', '2021/04/01'],
+    '--start-date "2021/04/01": not a real date in YYYY-MM-DD',
+  ],
+  [
+    'a day that does not exist',
+    ['-c', 'bitcoin', '-s', '2021-02-30'],
+    '--start-date "2021-02-30": not a real date',
+  ],
+  [
+    'a bad end date',
+    ['-c', 'bitcoin', '-s', '2021-02-01', '-e', '01-03-2021'],
+    '--end-date "01-03-2021": not a real date',
+  ],
+  [
+    'an end before the start',
+    ['-c', 'bitcoin', '-s', '2021-02-01', '-e', '2021-01-31'],
+    '--end-date 2021-01-31 is before --start-date 2021-02-01',
+  ],
+  [
+    'a date after today',
+    ['-c', 'bitcoin', '-s', '2021-02-01', '-e', '2999-01-01'],
+    '--end-date 2999-01-01 is after today',
+  ],
   ['an id with capitals', ['-c', 'Bitcoin', '-s', '2021-02-01'], '--coin-id "Bitcoin": not a CoinGecko id'],
-  ['an id with a slash', ['-c', 'bitcoin,../etc', '-s', '2021-02-01'], '--coin-id "../etc": not a CoinGecko id'],
+  [
+    'an id with a slash',
+    ['-c', 'bitcoin,../etc', '-s', '2021-02-01'],
+    '--coin-id "../etc": not a CoinGecko id',
+  ],
   ['a missing coin id', ['-s', '2021-02-01'], 'Missing required argument: coin-id'],
   ['an unknown setting', [...ok, '--set', 'NOPE=1'], '--set NOPE: unknown setting'],
-  ['a bad setting value', [...ok, '--set', 'RETRY_TIMES=many'], '--set RETRY_TIMES: invalid value "many" for RETRY_TIMES'],
+  [
+    'a bad setting value',
+    [...ok, '--set', 'RETRY_TIMES=many'],
+    '--set RETRY_TIMES: invalid value "many" for RETRY_TIMES',
+  ],
   ['an unknown pipeline', [...ok, '--set', 'ITEM_PIPELINES.zzz=5'], 'ITEM_PIPELINES: unknown pipeline "zzz"'],
-  ['a zero concurrency', [...ok, '--concurrency', '0'], '--concurrency: invalid value "0" for CONCURRENT_REQUESTS'],
+  [
+    'a zero concurrency',
+    [...ok, '--concurrency', '0'],
+    '--concurrency: invalid value "0" for CONCURRENT_REQUESTS',
+  ],
   ['a bad rate limit', [...ok, '--rate-limit', 'fast'], '--rate-limit: invalid value "fast" for RATE_LIMIT'],
-  ['a bad --db-store value', [...ok, '--db-store', 'maybe'], '--db-store "maybe": expected no value, or true/false'],
-  ['an unknown spider', [...ok, '--spider', 'nope'], '--spider "nope": unknown spider (known: coingecko_history'],
+  [
+    'a bad --db-store value',
+    [...ok, '--db-store', 'maybe'],
+    '--db-store "maybe": expected no value, or true/false',
+  ],
+  [
+    'an unknown spider',
+    [...ok, '--spider', 'nope'],
+    '--spider "nope": unknown spider (known: coingecko_history',
+  ],
   ['an unknown flag', [...ok, '--frobnicate'], 'Unknown argument: frobnicate'],
-  ['a bad API URL', ['-c', 'bitcoin', '-s', '2021-04-01', '--api-url', 'ftp://x'], '--api-url: invalid value "ftp://x" for API_URL'],
+  [
+    'a bad API URL',
+    ['-c', 'bitcoin', '-s', '2021-04-01', '--api-url', 'ftp://x'],
+    '--api-url: invalid value "ftp://x" for API_URL',
+  ],
 ];
 
 describe('crawl.ts refuses bad input', () => {
@@ -72,7 +116,19 @@ describe('crawl.ts list and --help', () => {
   it('documents every crawl flag with examples', async () => {
     const result = await runCli(['--help']);
     expect(result.code).toBe(0);
-    for (const flag of ['--coin-id', '--start-date', '--end-date', '--db-store', '--api-url', '--data-dir', '--job-dir', '--concurrency', '--rate-limit', '--set', '--output']) {
+    for (const flag of [
+      '--coin-id',
+      '--start-date',
+      '--end-date',
+      '--db-store',
+      '--api-url',
+      '--data-dir',
+      '--job-dir',
+      '--concurrency',
+      '--rate-limit',
+      '--set',
+      '--output',
+    ]) {
       expect(result.stdout).toContain(flag);
     }
     expect(result.stdout).toContain('Examples:');

@@ -46,8 +46,14 @@ describe('PipelineChain', () => {
   it('stops an item at the pipeline that drops it and counts the drop against that pipeline', async () => {
     const events: string[] = [];
     const later = jest.fn((item: Item) => item);
-    const registry = { filter: recording('filter', events, { dropOdd: true }), after: () => ({ process: later }) };
-    const chain = PipelineChain.fromSettings(registry, resolveSettings({ overrides: ['ITEM_PIPELINES={"filter":1,"after":2}'] }));
+    const registry = {
+      filter: recording('filter', events, { dropOdd: true }),
+      after: () => ({ process: later }),
+    };
+    const chain = PipelineChain.fromSettings(
+      registry,
+      resolveSettings({ overrides: ['ITEM_PIPELINES={"filter":1,"after":2}'] }),
+    );
     const ctx = context();
     const results = [];
     for (const value of [1, 2, 3]) results.push(await chain.process({ value, trail: [] }, ctx));
@@ -62,15 +68,21 @@ describe('PipelineChain', () => {
 
   it('refuses an unknown pipeline name with the known ones', () => {
     const registry = { a: recording('a', []) };
-    expect(() => PipelineChain.fromSettings(registry, resolveSettings({ overrides: ['ITEM_PIPELINES={"a":1,"zzz":5}'] }))).toThrow(
-      new UsageError('ITEM_PIPELINES: unknown pipeline "zzz" (known: a)'),
-    );
+    expect(() =>
+      PipelineChain.fromSettings(
+        registry,
+        resolveSettings({ overrides: ['ITEM_PIPELINES={"a":1,"zzz":5}'] }),
+      ),
+    ).toThrow(new UsageError('ITEM_PIPELINES: unknown pipeline "zzz" (known: a)'));
   });
 
   it('closes every pipeline even when one fails to close, then reports the failure', async () => {
     const events: string[] = [];
     const registry = { a: recording('a', events, { failClose: true }), b: recording('b', events) };
-    const chain = PipelineChain.fromSettings(registry, resolveSettings({ overrides: ['ITEM_PIPELINES={"a":1,"b":2}'] }));
+    const chain = PipelineChain.fromSettings(
+      registry,
+      resolveSettings({ overrides: ['ITEM_PIPELINES={"a":1,"b":2}'] }),
+    );
     await expect(chain.close(context())).rejects.toThrow('a could not close');
     expect(events).toEqual(['close a', 'close b']);
   });

@@ -12,17 +12,29 @@ describe('resolveSettings', () => {
   it('applies defaults < environment < --set < explicit flags', () => {
     const env = { CRAWLER_CONCURRENT_REQUESTS: '3', CRAWLER_DOWNLOAD_TIMEOUT: '11', DATA_DIR: '/from-env' };
     const fromEnv = resolveSettings({ env });
-    expect([fromEnv.CONCURRENT_REQUESTS, fromEnv.DOWNLOAD_TIMEOUT, fromEnv.DATA_DIR]).toEqual([3, 11, '/from-env']);
+    expect([fromEnv.CONCURRENT_REQUESTS, fromEnv.DOWNLOAD_TIMEOUT, fromEnv.DATA_DIR]).toEqual([
+      3,
+      11,
+      '/from-env',
+    ]);
 
     const fromSet = resolveSettings({ env, overrides: ['CONCURRENT_REQUESTS=5', 'DATA_DIR=/from-set'] });
-    expect([fromSet.CONCURRENT_REQUESTS, fromSet.DOWNLOAD_TIMEOUT, fromSet.DATA_DIR]).toEqual([5, 11, '/from-set']);
+    expect([fromSet.CONCURRENT_REQUESTS, fromSet.DOWNLOAD_TIMEOUT, fromSet.DATA_DIR]).toEqual([
+      5,
+      11,
+      '/from-set',
+    ]);
 
     const fromFlags = resolveSettings({
       env,
       overrides: ['CONCURRENT_REQUESTS=5', 'DATA_DIR=/from-set'],
       flags: [{ flag: '--concurrency', setting: 'CONCURRENT_REQUESTS', text: '7' }],
     });
-    expect([fromFlags.CONCURRENT_REQUESTS, fromFlags.DOWNLOAD_TIMEOUT, fromFlags.DATA_DIR]).toEqual([7, 11, '/from-set']);
+    expect([fromFlags.CONCURRENT_REQUESTS, fromFlags.DOWNLOAD_TIMEOUT, fromFlags.DATA_DIR]).toEqual([
+      7,
+      11,
+      '/from-set',
+    ]);
   });
 
   it('reads the documented environment names and the CRAWLER_ prefix for every setting', () => {
@@ -45,12 +57,17 @@ describe('resolveSettings', () => {
   it('changes one entry of a map setting with NAME.KEY=VALUE, and takes whole JSON maps', () => {
     expect(resolveSettings({ overrides: ['ITEM_PIPELINES.feed=800'] }).ITEM_PIPELINES.feed).toBe(800);
     expect(resolveSettings({ overrides: ['ITEM_PIPELINES.dedupe=null'] }).ITEM_PIPELINES.dedupe).toBeNull();
-    expect(resolveSettings({ overrides: ['ITEM_PIPELINES={"validate":1}'] }).ITEM_PIPELINES).toEqual({ validate: 1 });
+    expect(resolveSettings({ overrides: ['ITEM_PIPELINES={"validate":1}'] }).ITEM_PIPELINES).toEqual({
+      validate: 1,
+    });
   });
 
   it.each([
     [['NOPE=1'], '--set NOPE: unknown setting'],
-    [['CONCURRENT_REQUESTS=abc'], '--set CONCURRENT_REQUESTS: invalid value "abc" for CONCURRENT_REQUESTS: expected a number'],
+    [
+      ['CONCURRENT_REQUESTS=abc'],
+      '--set CONCURRENT_REQUESTS: invalid value "abc" for CONCURRENT_REQUESTS: expected a number',
+    ],
     [['CONCURRENT_REQUESTS=0'], 'expected a whole number >= 1'],
     [['RETRY_ENABLED=maybe'], 'expected true or false'],
     [['LOG_LEVEL=loud'], 'expected one of error, warn, info, debug'],

@@ -13,7 +13,13 @@ beforeAll(async () => {
 });
 afterAll(() => mock.close());
 beforeEach(() =>
-  mock.configure({ rateLimit: undefined, faults: undefined, plan: 'pro', apiKey: undefined, today: undefined }),
+  mock.configure({
+    rateLimit: undefined,
+    faults: undefined,
+    plan: 'pro',
+    apiKey: undefined,
+    today: undefined,
+  }),
 );
 
 const btc = loadCsvPrices('bitcoin');
@@ -32,7 +38,16 @@ describe('a crawl to JSON files', () => {
   it("stores bitcoin 2017-12-15..2017-12-30 with the original's flag spellings: 16 files, CSV prices, exit 0", async () => {
     const dataDir = tempDir();
     const result = await crawl(
-      ['--coin_id', 'bitcoin', '--start_date', '2017-12-15', '--end_date', '2017-12-30', '--db_store', 'True'],
+      [
+        '--coin_id',
+        'bitcoin',
+        '--start_date',
+        '2017-12-15',
+        '--end_date',
+        '2017-12-30',
+        '--db_store',
+        'True',
+      ],
       dataDir,
     );
     expect(result.code).toBe(0);
@@ -62,7 +77,7 @@ describe('a crawl to JSON files', () => {
     expect(result.stderr).toContain('30/30 requests succeeded, 30 items stored, 0 failed');
   });
 
-  it('crosses a coin\'s first day: days before it are stored with a null price and counted', async () => {
+  it("crosses a coin's first day: days before it are stored with a null price and counted", async () => {
     const dataDir = tempDir();
     const result = await crawl(['-c', 'cardano', '-s', '2017-10-15', '-e', '2017-10-20'], dataDir);
     expect(result.code).toBe(0);
@@ -82,10 +97,16 @@ describe('a crawl to JSON files', () => {
   it('crawls several coins in one run and writes a JSON Lines feed with -o', async () => {
     const dataDir = tempDir();
     const feed = join(dataDir, 'items.jsonl');
-    const result = await crawl(['-c', 'bitcoin,ethereum', 'cardano', '-s', '2021-01-01', '-e', '2021-01-03', '-o', feed], dataDir);
+    const result = await crawl(
+      ['-c', 'bitcoin,ethereum', 'cardano', '-s', '2021-01-01', '-e', '2021-01-03', '-o', feed],
+      dataDir,
+    );
     expect(result.code).toBe(0);
     expect(readDayFiles(dataDir).size).toBe(9);
-    const lines = readFileSync(feed, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const lines = readFileSync(feed, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines).toHaveLength(9);
     const ethereum = lines.find((l) => l.coin_id === 'ethereum' && l.date === '2021-01-01');
     expect(ethereum.usd_price).toBe(738.6169381520413);
@@ -107,7 +128,9 @@ describe('failures', () => {
     expect([...files.keys()].every((name) => name.startsWith('bitcoin_'))).toBe(true);
     // Only the requests already in flight when the first 404 came back were sent.
     expect(requestsFor('no-such-coin', since).length).toBeLessThanOrEqual(2);
-    expect(result.stderr).toContain('FAILED no-such-coin: coin not found: no-such-coin (30 requests, no-such-coin 2021-01-01 .. no-such-coin 2021-01-30)');
+    expect(result.stderr).toContain(
+      'FAILED no-such-coin: coin not found: no-such-coin (30 requests, no-such-coin 2021-01-01 .. no-such-coin 2021-01-30)',
+    );
     expect(result.stderr).toContain('30/60 requests succeeded');
   });
 
@@ -115,7 +138,10 @@ describe('failures', () => {
     const dataDir = tempDir();
     const since = mock.requests.length;
     mock.failNext(3, 503);
-    const result = await crawl(['-c', 'ethereum', '-s', '2021-02-01', '-e', '2021-02-05', '--concurrency', '1'], dataDir);
+    const result = await crawl(
+      ['-c', 'ethereum', '-s', '2021-02-01', '-e', '2021-02-05', '--concurrency', '1'],
+      dataDir,
+    );
     expect(result.code).toBe(0);
     expect(readDayFiles(dataDir).size).toBe(5);
     expect(mock.requests.slice(since).map((r) => r.status)).toEqual([503, 503, 503, 200, 200, 200, 200, 200]);
@@ -130,7 +156,18 @@ describe('failures', () => {
     mock.failNext(1, 'truncated');
     mock.failNext(1, 'hang');
     const result = await crawl(
-      ['-c', 'ethereum', '-s', '2021-02-01', '-e', '2021-02-03', '--concurrency', '1', '--set', 'DOWNLOAD_TIMEOUT=1'],
+      [
+        '-c',
+        'ethereum',
+        '-s',
+        '2021-02-01',
+        '-e',
+        '2021-02-03',
+        '--concurrency',
+        '1',
+        '--set',
+        'DOWNLOAD_TIMEOUT=1',
+      ],
       dataDir,
     );
     expect(result.code).toBe(0);
@@ -145,10 +182,7 @@ describe('failures', () => {
   it('gives up after RETRY_TIMES, names the day and exits 1', async () => {
     const dataDir = tempDir();
     mock.failNext(3, 500);
-    const result = await crawl(
-      ['-c', 'bitcoin', '-s', '2021-02-01', '--set', 'RETRY_TIMES=2'],
-      dataDir,
-    );
+    const result = await crawl(['-c', 'bitcoin', '-s', '2021-02-01', '--set', 'RETRY_TIMES=2'], dataDir);
     expect(result.code).toBe(1);
     expect(readDayFiles(dataDir).size).toBe(0);
     expect(result.stderr).toContain('FAILED bitcoin 2021-02-01: HTTP 500 (gave up after 2 retries)');
@@ -198,11 +232,15 @@ describe('API keys', () => {
     const dataDir = tempDir();
     const logFile = join(dataDir, 'crawl.log');
     const since = mock.requests.length;
-    const result = await crawl(['-c', 'bitcoin', '-s', '2021-05-01', '-e', '2021-05-02', '--log-level', 'debug'], dataDir, {
-      COINGECKO_API_KEY: secret,
-      COINGECKO_API_PLAN: 'demo',
-      LOG_FILE: logFile,
-    });
+    const result = await crawl(
+      ['-c', 'bitcoin', '-s', '2021-05-01', '-e', '2021-05-02', '--log-level', 'debug'],
+      dataDir,
+      {
+        COINGECKO_API_KEY: secret,
+        COINGECKO_API_PLAN: 'demo',
+        LOG_FILE: logFile,
+      },
+    );
     expect(result.code).toBe(0);
     expect(mock.requests.slice(since).map((r) => r.headers['x-cg-demo-api-key'])).toEqual([secret, secret]);
     expect(result.stdout + result.stderr).not.toContain(secret);
@@ -215,13 +253,19 @@ describe('API keys', () => {
     mock.configure({ plan: 'demo', apiKey: secret });
     const dataDir = tempDir();
     const since = mock.requests.length;
-    const result = await crawl(['-c', 'bitcoin', '-s', '2021-05-01', '-e', '2021-05-20', '--concurrency', '1'], dataDir, {
-      COINGECKO_API_KEY: 'wrong-key',
-      COINGECKO_API_PLAN: 'demo',
-    });
+    const result = await crawl(
+      ['-c', 'bitcoin', '-s', '2021-05-01', '-e', '2021-05-20', '--concurrency', '1'],
+      dataDir,
+      {
+        COINGECKO_API_KEY: 'wrong-key',
+        COINGECKO_API_PLAN: 'demo',
+      },
+    );
     expect(result.code).toBe(1);
     expect(mock.requests.length - since).toBe(1);
-    expect(result.stderr).toContain('API key missing or rejected; check COINGECKO_API_KEY and COINGECKO_API_PLAN');
+    expect(result.stderr).toContain(
+      'API key missing or rejected; check COINGECKO_API_KEY and COINGECKO_API_PLAN',
+    );
     expect(result.stderr).not.toContain('wrong-key');
     expect(existsSync(join(dataDir, 'raw', 'bitcoin_2021-05-01.json'))).toBe(false);
   });

@@ -32,7 +32,10 @@ const CLEARED_ENV = [
   'DATABASE_URL',
 ];
 
-export function runCli(args: string[], { env = {}, cwd = PROJECT_ROOT, timeoutMs = 120_000 }: CliOptions = {}) {
+export function runCli(
+  args: string[],
+  { env = {}, cwd = PROJECT_ROOT, timeoutMs = 120_000 }: CliOptions = {},
+) {
   const childEnv: Record<string, string | undefined> = { ...process.env };
   for (const name of CLEARED_ENV) delete childEnv[name];
   for (const name of Object.keys(childEnv)) if (name.startsWith('CRAWLER_')) delete childEnv[name];
@@ -66,10 +69,16 @@ export function tempDir(prefix = 'crawl-test-'): string {
 }
 
 /** The day files a crawl wrote, by file name. */
-export function readDayFiles(dataDir: string): Map<string, { coin_id: string; date: string; usd_price: number | null; full_response: Record<string, unknown> }> {
+export function readDayFiles(
+  dataDir: string,
+): Map<
+  string,
+  { coin_id: string; date: string; usd_price: number | null; full_response: Record<string, unknown> }
+> {
   const dir = join(dataDir, 'raw');
   const files = new Map();
   if (!existsSync(dir)) return files;
-  for (const name of readdirSync(dir).sort()) files.set(name, JSON.parse(readFileSync(join(dir, name), 'utf8')));
+  for (const name of readdirSync(dir).sort())
+    files.set(name, JSON.parse(readFileSync(join(dir, name), 'utf8')));
   return files;
 }

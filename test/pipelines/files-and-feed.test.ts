@@ -70,14 +70,24 @@ describe('json-files', () => {
     await pipeline.open();
     await pipeline.process(item());
     await pipeline.process(item({ date: '2021-04-02', usd_price: null }));
-    expect(readdirSync(join(dataDir, 'raw')).sort()).toEqual(['bitcoin_2021-04-01.json', 'bitcoin_2021-04-02.json']);
+    expect(readdirSync(join(dataDir, 'raw')).sort()).toEqual([
+      'bitcoin_2021-04-01.json',
+      'bitcoin_2021-04-02.json',
+    ]);
     const saved = JSON.parse(readFileSync(join(dataDir, 'raw', 'bitcoin_2021-04-01.json'), 'utf8'));
-    expect(saved).toEqual({ coin_id: 'bitcoin', date: '2021-04-01', usd_price: 58817.3738884188, full_response: { id: 'bitcoin' } });
+    expect(saved).toEqual({
+      coin_id: 'bitcoin',
+      date: '2021-04-01',
+      usd_price: 58817.3738884188,
+      full_response: { id: 'bitcoin' },
+    });
     expect(Object.keys(saved)).toEqual(['coin_id', 'date', 'usd_price', 'full_response']);
   });
 
   it('keeps any id inside the folder and distinct from others', () => {
-    expect(dayFileName('../../etc/passwd', '2021-04-01')).toBe('%2E%2E%2F%2E%2E%2Fetc%2Fpasswd_2021-04-01.json');
+    expect(dayFileName('../../etc/passwd', '2021-04-01')).toBe(
+      '%2E%2E%2F%2E%2E%2Fetc%2Fpasswd_2021-04-01.json',
+    );
     expect(safeFileComponent('a/b')).not.toBe(safeFileComponent('a_b'));
     expect(safeFileComponent('a b')).toBe('a%20b');
     expect(safeFileComponent('usd-coin')).toBe('usd-coin');
@@ -104,7 +114,9 @@ describe('feed', () => {
     const first = new FeedPipeline(join(dir, 'items.jsonl'), false);
     await first.open(context);
     await first.close(context);
-    await expect(new FeedPipeline(join(dir, 'items.jsonl'), false).open(context)).rejects.toThrow('FEED_OVERWRITE');
+    await expect(new FeedPipeline(join(dir, 'items.jsonl'), false).open(context)).rejects.toThrow(
+      'FEED_OVERWRITE',
+    );
     const again = new FeedPipeline(join(dir, 'items.jsonl'), true);
     await again.open(context);
     await again.close(context);

@@ -10,7 +10,10 @@ const logger = winston.createLogger({ silent: true });
 
 function spider(env: Record<string, string> = {}) {
   const settings = resolveSettings({ env });
-  return new CoinGeckoHistorySpider({ coinIds: ['bitcoin', 'ethereum'], startDate: '2021-03-31', endDate: '2021-04-01' }, settings);
+  return new CoinGeckoHistorySpider(
+    { coinIds: ['bitcoin', 'ethereum'], startDate: '2021-03-31', endDate: '2021-04-01' },
+    settings,
+  );
 }
 
 function respond(request: SpiderRequest, status: number, body: string, headers: Record<string, string> = {}) {
@@ -38,7 +41,9 @@ describe('coingecko_history spider', () => {
     const pro = spider({ COINGECKO_API_KEY: 'k1', COINGECKO_API_PLAN: 'pro' });
     expect([...pro.startRequests()][0].url.startsWith('https://pro-api.coingecko.com/api/v3/')).toBe(true);
     expect(pro.requestHeaders()['x-cg-pro-api-key']).toBe('k1');
-    expect(spider({ COINGECKO_API_KEY: 'k2', COINGECKO_API_PLAN: 'demo' }).requestHeaders()['x-cg-demo-api-key']).toBe('k2');
+    expect(
+      spider({ COINGECKO_API_KEY: 'k2', COINGECKO_API_PLAN: 'demo' }).requestHeaders()['x-cg-demo-api-key'],
+    ).toBe('k2');
     const headers = spider().requestHeaders();
     expect(Object.keys(headers).filter((h) => h.includes('api-key'))).toEqual([]);
     // The key travels in a header at send time, never in what the queue stores.
@@ -46,7 +51,11 @@ describe('coingecko_history spider', () => {
   });
 
   it('parses the real bitcoin payload into one item', () => {
-    const { run, stats } = respond(bitcoinApril, 200, fixtureText('history_bitcoin_01-04-2021_localization_false.DERIVED.json'));
+    const { run, stats } = respond(
+      bitcoinApril,
+      200,
+      fixtureText('history_bitcoin_01-04-2021_localization_false.DERIVED.json'),
+    );
     const [item] = run();
     expect(item.coin_id).toBe('bitcoin');
     expect(item.date).toBe('2021-04-01');
@@ -55,7 +64,11 @@ describe('coingecko_history spider', () => {
   });
 
   it('counts a day without market data and still returns its item', () => {
-    const { run, stats } = respond(bitcoinApril, 200, '{"id":"bitcoin","symbol":"btc","name":"Bitcoin","image":{}}');
+    const { run, stats } = respond(
+      bitcoinApril,
+      200,
+      '{"id":"bitcoin","symbol":"btc","name":"Bitcoin","image":{}}',
+    );
     expect(run()[0].usd_price).toBeNull();
     expect(stats.count('coingecko/no_market_data_count')).toBe(1);
   });
@@ -100,7 +113,9 @@ describe('coingecko_history spider', () => {
   });
 
   it('treats a Cloudflare 1015 page as a rate limit, and other non-JSON as transient', () => {
-    expect(respond(bitcoinApril, 200, fixtureText('error_cloudflare_1015_rate_limited.html')).run).toThrow(RateLimited);
+    expect(respond(bitcoinApril, 200, fixtureText('error_cloudflare_1015_rate_limited.html')).run).toThrow(
+      RateLimited,
+    );
     expect(respond(bitcoinApril, 200, '{"id":"bitcoin","market_da').run).toThrow(RetryRequest);
     expect(respond(bitcoinApril, 200, '{"unexpected":true}').run).toThrow(RetryRequest);
   });

@@ -28,6 +28,8 @@ export interface Settings {
   CONCURRENT_REQUESTS: number;
   /** Seconds before a request is abandoned as timed out (and retried). */
   DOWNLOAD_TIMEOUT: number;
+  /** Least seconds between two requests to one host (Scrapy's DOWNLOAD_DELAY); AutoThrottle never goes below it. */
+  DOWNLOAD_DELAY: number;
 
   /** Retry transient failures (5xx, network errors, timeouts, malformed bodies). */
   RETRY_ENABLED: boolean;
@@ -41,8 +43,12 @@ export interface Settings {
   RETRY_BACKOFF_MAX: number;
   /** Retries a request may spend on rate-limit answers (429); separate from RETRY_TIMES. */
   RATE_LIMIT_RETRY_TIMES: number;
+  /** Pause in seconds after a 429 that has no retry-after; doubled per 429 in a row, with jitter. */
+  RATE_LIMIT_BACKOFF_BASE: number;
+  /** Longest such pause, in seconds. */
+  RATE_LIMIT_BACKOFF_MAX: number;
 
-  /** AutoThrottle (issue 3): adapt the delay between requests to the server's latency. */
+  /** AutoThrottle: adapt the delay between requests to one host to the server's latency (Scrapy's). */
   AUTOTHROTTLE_ENABLED: boolean;
   /** Initial delay between requests to one host, in seconds. */
   AUTOTHROTTLE_START_DELAY: number;
@@ -50,7 +56,10 @@ export interface Settings {
   AUTOTHROTTLE_MAX_DELAY: number;
   /** Requests the throttle aims to keep in flight per host. */
   AUTOTHROTTLE_TARGET_CONCURRENCY: number;
-  /** Most requests per minute; 0 means no told limit. */
+  /**
+   * Most requests per minute, spread evenly. 0: the spider's preset for its API plan when it talks to the
+   * real API (see the README), else no told limit (the limit is learned from 429 answers).
+   */
   RATE_LIMIT: number;
 
   /** Pipelines that process every item, name -> order (lower runs first); null disables one. */
@@ -62,7 +71,7 @@ export interface Settings {
 
   /** Output root: files go to `<DATA_DIR>/raw`. */
   DATA_DIR: string;
-  /** Keep crawl state here so a run can be resumed (Scrapy's JOBDIR). Empty: state kept in memory. */
+  /** Keep the request queue here so a stopped or killed crawl resumes (Scrapy's JOBDIR). Empty: in memory. */
   JOB_DIR: string;
   /** Also store items in the database. */
   DB_STORE: boolean;
@@ -85,6 +94,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
 
   CONCURRENT_REQUESTS: 8,
   DOWNLOAD_TIMEOUT: 30,
+  DOWNLOAD_DELAY: 0,
 
   RETRY_ENABLED: true,
   RETRY_TIMES: 5,
@@ -92,6 +102,8 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   RETRY_BACKOFF_BASE: 0.5,
   RETRY_BACKOFF_MAX: 30,
   RATE_LIMIT_RETRY_TIMES: 50,
+  RATE_LIMIT_BACKOFF_BASE: 1,
+  RATE_LIMIT_BACKOFF_MAX: 120,
 
   AUTOTHROTTLE_ENABLED: false,
   AUTOTHROTTLE_START_DELAY: 1,

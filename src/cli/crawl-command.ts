@@ -3,13 +3,16 @@
  * then one crawl. Returns the exit code: 0 all stored, 1 some requests or items failed.
  */
 import type { Argv } from 'yargs';
-import { Engine } from '../core/engine';
+import { CrawlResult, Engine } from '../core/engine';
 import { UsageError } from '../core/errors';
 import { createLogger, flushLogger } from '../core/logger';
 import { PipelineChain } from '../core/pipeline';
 import { Progress } from '../core/progress';
 import { describeSettings, FlagValue, parseBoolean, resolveSettings } from '../core/settings-loader';
+import type { SpiderArgs } from '../core/spider';
 import { PIPELINES } from '../pipelines';
+import { storedDayFiles } from '../pipelines/json-files';
+import { todayUtc } from '../util/dates';
 import { DEFAULT_SETTINGS, Settings } from '../settings';
 import { DEFAULT_SPIDER, findSpider, SPIDERS } from '../spiders';
 import { validateCrawlArgs } from './crawl-args';
@@ -39,6 +42,11 @@ export function crawlOptions(yargs: Argv) {
       alias: ['db_store', 'd'],
       type: 'string',
       describe: 'Also store in the database (bare flag, or true/false/yes/no/1/0)',
+    })
+    .option('force', {
+      type: 'boolean',
+      default: false,
+      describe: 'Fetch days that are already stored again (default: skip them)',
     })
     .option('spider', { type: 'string', default: DEFAULT_SPIDER, describe: 'Spider to run (see `list`)' })
     .option('api-url', { type: 'string', describe: 'API base URL (env COINGECKO_API_URL)' })
@@ -87,7 +95,7 @@ export function prepareCrawl(argv: CrawlArgv, env: NodeJS.ProcessEnv) {
     startDate: argv['start-date'],
     endDate: argv['end-date'],
   });
-  const SpiderClass = findSpider(argv.spider);
+  const SpiderClass = findSpider(argv.spider as string);
   if (!SpiderClass) {
     const known = SPIDERS.map((spider) => spider.spiderName).join(', ');
     throw new UsageError(`--spider ${JSON.stringify(argv.spider)}: unknown spider (known: ${known})`);
@@ -113,11 +121,27 @@ export function prepareCrawl(argv: CrawlArgv, env: NodeJS.ProcessEnv) {
     settings = resolveSettings({ env, overrides: [...(argv.set ?? []), 'ITEM_PIPELINES.feed=800'], flags });
   }
   const pipelines = PipelineChain.fromSettings(PIPELINES, settings);
-  return { args, settings, pipelines, spider: new SpiderClass(args, settings) };
+  const skipped = { count: 0 };
+  const storedCheck = argv.force ? undefined : storedDaysCheck(settings, pipelines.names);
+  const isStored = storedCheck
+    ? (coinId: string, date: string) => {
+        const stored = storedCheck(coinId, date);
+        if (stored) skipped.count += 1;
+        return stored;
+      }
+    : undefined;
+  const spiderArgs: SpiderArgs = { ...args, isStored };
+  return { settings, pipelines, skipped, spider: new SpiderClass(spiderArgs, settings) };
+}
+
+/** A day counts as stored when every enabled store has it; no store, nothing is skipped. */
+function storedDaysCheck(settings: Settings, pipelineNames: string[]) {
+  if (!pipelineNames.includes('json-files')) return undefined;
+  return storedDayFiles(settings.DATA_DIR, todayUtc());
 }
 
 export async function runCrawlCommand(argv: CrawlArgv, env: NodeJS.ProcessEnv): Promise<number> {
-  const { settings, pipelines, spider } = prepareCrawl(argv, env);
+  const { settings, pipelines, skipped, spider } = prepareCrawl(argv, env);
   const showBar = settings.PROGRESS_BAR === 'on' || (settings.PROGRESS_BAR === 'auto' && isTerminal());
   const progress = new Progress(showBar);
   const logger = createLogger({
@@ -130,12 +154,34 @@ export async function runCrawlCommand(argv: CrawlArgv, env: NodeJS.ProcessEnv): 
     if (settings.DB_STORE) {
       logger.warn('--db-store: database storage is not available in this version yet; storing files only');
     }
-    const result = await new Engine({ settings, logger, pipelines, progress }).run(spider);
-    logCrawlSummary(result, logger);
-    return result.failures.length === 0 && result.lostItems === 0 ? 0 : 1;
+    const engine = new Engine({ settings, logger, pipelines, progress });
+    const stopOnSignal = (signal: NodeJS.Signals) => {
+      if (stopRequested) process.exit(130); // a second Ctrl-C: quit at once
+      stopRequested = true;
+      logger.warn(`${signal}: stopping after the requests in flight (press Ctrl-C again to quit at once)`);
+      engine.stop(signal);
+    };
+    let stopRequested = false;
+    let result: CrawlResult | undefined;
+    process.on('SIGINT', stopOnSignal).on('SIGTERM', stopOnSignal);
+    try {
+      result = await engine.run(spider, settings.RATE_LIMIT || spider.rateLimitPreset());
+    } finally {
+      process.off('SIGINT', stopOnSignal).off('SIGTERM', stopOnSignal);
+    }
+    logCrawlSummary(result, logger, { skipped: skipped.count, resumeHint: resumeHint(settings) });
+    const complete = result.failures.length === 0 && result.lostItems === 0 && !result.stoppedBy;
+    return complete ? 0 : 1;
   } finally {
     await flushLogger(logger);
   }
+}
+
+/** How to finish a stopped crawl: the same command again (the job dir, or the incremental skip, resumes it). */
+function resumeHint(settings: Settings): string {
+  return settings.JOB_DIR
+    ? `run the same command again (with --job-dir ${settings.JOB_DIR}) to resume`
+    : 'run the same command again to fetch the days not stored yet';
 }
 
 function isTerminal(): boolean {

@@ -5,20 +5,41 @@
 import type { Logger } from 'winston';
 import type { CrawlResult, RequestFailure } from '../core/engine';
 
-export function logCrawlSummary(result: CrawlResult, logger: Logger): void {
-  logger.info(`Dumping crawl stats:\n${JSON.stringify(result.stats, null, 2)}`);
-  const { requestCount, failures, lostItems } = result;
+export interface SummaryExtras {
+  /** Days not requested because they were already stored. */
+  skipped: number;
+  /** What to do after a stopped crawl. */
+  resumeHint: string;
+}
+
+export function logCrawlSummary(
+  result: CrawlResult,
+  logger: Logger,
+  { skipped, resumeHint }: SummaryExtras,
+): void {
+  logger.info(
+    `Dumping crawl stats:\n${JSON.stringify({ ...result.stats, 'incremental/skipped_count': skipped }, null, 2)}`,
+  );
+  const { requestCount, failures, lostItems, stoppedBy } = result;
   const scraped = Number(result.stats['item_scraped_count'] ?? 0);
   const seconds = Number(result.stats['elapsed_time_seconds'] ?? 0).toFixed(1);
+  const notRun = Number(result.stats['requests_not_run_count'] ?? 0);
   const line =
-    `finished in ${seconds} s: ${requestCount - failures.length}/${requestCount} requests succeeded, ` +
+    `${stoppedBy ? `stopped (${stoppedBy})` : 'finished'} in ${seconds} s: ` +
+    `${requestCount - failures.length - notRun}/${requestCount} requests succeeded, ` +
     `${scraped} items stored, ${failures.length} failed` +
-    (lostItems ? `, ${lostItems} items dropped as invalid` : '');
-  if (failures.length === 0 && lostItems === 0) {
+    (notRun ? `, ${notRun} not run` : '') +
+    (lostItems ? `, ${lostItems} items dropped as invalid` : '') +
+    (skipped ? `; ${skipped} days skipped, already stored (--force fetches them again)` : '');
+  if (stoppedBy) {
+    logger.warn(
+      `${line}\n  ${resumeHint}${failures.length ? `\n${describeFailures(failures).join('\n')}` : ''}`,
+    );
+  } else if (failures.length === 0 && lostItems === 0) {
     logger.info(line);
-    return;
+  } else {
+    logger.warn(`${line}\n${describeFailures(failures).join('\n')}`);
   }
-  logger.warn(`${line}\n${describeFailures(failures).join('\n')}`);
 }
 
 /** One line per failure, or per group of failures with the same cause. */

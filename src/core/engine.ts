@@ -1,23 +1,28 @@
 /**
- * The engine: runs one spider on Crawlee's BasicCrawler and RequestQueue (which dedupes requests by
- * uniqueKey), sends every request through the RequestRunner (retries, rate limits), passes the items
- * through the pipeline chain and keeps the stats. It knows nothing about any particular API.
+ * The engine: runs one spider on Crawlee's BasicCrawler and request queue (which dedupes requests by
+ * uniqueKey), sends every request through the RequestRunner (throttle, retries, rate limits), passes
+ * the items through the pipeline chain and keeps the stats. It knows nothing about any particular API.
  *
- * Crawlee's own retries are off (maxRequestRetries 0): Crawlee retries at once and ignores
- * retry-after, so the RequestRunner owns retrying. Crawlee's autoscaled pool would start at
- * minConcurrency and grow slowly; min = max = CONCURRENT_REQUESTS makes it run at the set value.
+ * - Crawlee's own retries are off (maxRequestRetries 0): Crawlee retries at once and ignores
+ *   retry-after, so the RequestRunner owns retrying.
+ * - Crawlee's autoscaled pool starts at minConcurrency and grows slowly; min = max =
+ *   CONCURRENT_REQUESTS makes it run at the set value from the first request.
+ * - With JOB_DIR the queue lives on disk there and is not purged: a stopped or killed crawl picks up
+ *   where it was. The queue marks a request handled once it has finished; a request that failed is
+ *   marked as such, and put back in line when the crawl runs again. (Crawlee's v1 queue: the v2 queue
+ *   persists its request locks, which would hide a killed crawl's in-flight requests for the lock time.)
  */
-import { BasicCrawler, Configuration, log as crawleeLog, LogLevel, RequestQueue } from '@crawlee/basic';
+import { BasicCrawler, Configuration, log as crawleeLog, LogLevel, RequestQueueV1 } from '@crawlee/basic';
+import { MemoryStorage } from '@crawlee/memory-storage';
 import type { Logger } from 'winston';
 import type { Settings } from '../settings';
-import type { FailureScope } from './errors';
-import { HostGate } from './host-gate';
 import type { PipelineChain, PipelineContext } from './pipeline';
 import type { Progress } from './progress';
 import { RequestOutcome, RequestRunner } from './request-runner';
 import { RetryPolicy } from './retry-policy';
 import type { Spider, SpiderRequest } from './spider';
 import { StatsCollector, StatValue } from './stats';
+import { Throttle } from './throttle';
 
 export interface RequestFailure {
   label: string;
@@ -26,12 +31,14 @@ export interface RequestFailure {
 }
 
 export interface CrawlResult {
-  /** Requests run (after the queue's dedupe). */
+  /** Requests this run had to do (after the queue's dedupe, and less those a resumed queue had done). */
   requestCount: number;
   /** Requests that did not succeed, with why. */
   failures: RequestFailure[];
   /** Items a pipeline dropped where data was lost (not counting expected drops such as duplicates). */
   lostItems: number;
+  /** Set when the crawl was stopped (a signal) before it ran every request. */
+  stoppedBy?: string;
   stats: Record<string, StatValue>;
 }
 
@@ -43,59 +50,69 @@ export interface EngineOptions<Item> {
   stats?: StatsCollector;
 }
 
-/** What the queue keeps of a SpiderRequest besides its URL (JSON only: it may be written to --job-dir). */
+/** What the queue keeps of a SpiderRequest besides its URL (JSON only: it may be written to JOB_DIR). */
 interface QueuedRequestData {
   request: SpiderRequest;
+  /** Why it failed, when it did: such a request is put back in line by the next run. */
+  failed?: string;
 }
+
+const INTERRUPTED = 'interrupted before it finished';
 
 export class Engine<Item> {
   private readonly stats: StatsCollector;
   private readonly failures: RequestFailure[] = [];
   /** Groups (or the whole crawl, under key '*') whose remaining requests are not sent, and why. */
   private readonly abandoned = new Map<string, string>();
+  private readonly stopping = new AbortController();
+  private crawler: BasicCrawler | undefined;
+  private throttle: Throttle | undefined;
   private lostItems = 0;
 
   constructor(private readonly options: EngineOptions<Item>) {
     this.stats = options.stats ?? new StatsCollector();
   }
 
-  async run(spider: Spider<Item>): Promise<CrawlResult> {
+  /**
+   * Stops gracefully: no new request starts, requests waiting on a backoff or a rate limit end as
+   * interrupted (to be run by the next run), answers already in hand go through the pipelines.
+   */
+  stop(reason: string): void {
+    if (this.stopping.signal.aborted) return;
+    this.stopping.abort(reason);
+    this.throttle?.wakeAll();
+    this.crawler?.stop(reason);
+  }
+
+  async run(spider: Spider<Item>, rateLimitPerMinute: number): Promise<CrawlResult> {
     const { settings, logger, pipelines, progress } = this.options;
     const startedAt = new Date();
     this.stats.set('start_time', startedAt.toISOString());
     crawleeLog.setLevel(settings.LOG_LEVEL === 'debug' ? LogLevel.WARNING : LogLevel.ERROR);
 
     const context: PipelineContext = { spiderName: spider.name, settings, stats: this.stats, logger };
+    this.throttle = new Throttle(settings, rateLimitPerMinute);
     const runner = new RequestRunner({
       spider,
       policy: new RetryPolicy(settings),
-      gate: new HostGate(),
+      throttle: this.throttle,
       stats: this.stats,
       logger,
       timeoutMs: settings.DOWNLOAD_TIMEOUT * 1000,
     });
 
-    const config = new Configuration({ persistStorage: false, purgeOnStart: true });
-    const queue = await RequestQueue.open(null, { config });
-    const requests = [...spider.startRequests()];
-    const { addedRequests } = await queue.addRequestsBatched(
-      requests.map((request) => ({
-        url: request.url,
-        uniqueKey: request.uniqueKey ?? request.url,
-        userData: { request } satisfies QueuedRequestData,
-      })),
-      { waitForAllRequestsToBeAdded: true },
-    );
-    const requestCount = addedRequests.filter((added) => !added.wasAlreadyPresent).length;
+    const { queue, config } = await openQueue(settings.JOB_DIR);
+    const requestCount = await this.enqueue(queue, spider);
     progress.start(requestCount);
+    const told = rateLimitPerMinute > 0 ? `${rateLimitPerMinute}/min` : 'untold (learned from 429s)';
     logger.info(
       `spider ${spider.name}: ${requestCount} requests, concurrency ${settings.CONCURRENT_REQUESTS}, ` +
-        `pipelines ${pipelines.names.join(' > ') || '(none)'}`,
+        `rate limit ${told}, pipelines ${pipelines.names.join(' > ') || '(none)'}`,
     );
 
     await pipelines.open(context);
     const concurrency = settings.CONCURRENT_REQUESTS;
-    const crawler = new BasicCrawler(
+    this.crawler = new BasicCrawler(
       {
         requestQueue: queue,
         minConcurrency: concurrency,
@@ -107,54 +124,74 @@ export class Engine<Item> {
         requestHandlerTimeoutSecs: 24 * 3600,
         statusMessageLoggingInterval: 24 * 3600,
         requestHandler: async ({ request }) => {
-          const spiderRequest = (request.userData as QueuedRequestData).request;
-          const outcome = await this.runOne(runner, spiderRequest);
-          await this.finish(spiderRequest, outcome, context);
+          const data = request.userData as QueuedRequestData;
+          const outcome = await this.runOne(runner, data.request);
+          if (!outcome.ok) data.failed = outcome.reason;
+          await this.finish(data.request, outcome, context);
         },
         failedRequestHandler: async ({ request }, error) => {
           // Only an unexpected error (a bug in a spider or pipeline) gets here.
-          const spiderRequest = (request.userData as QueuedRequestData).request;
-          await this.finish(spiderRequest, { ok: false, reason: error.message, scope: 'request' }, context);
+          const data = request.userData as QueuedRequestData;
+          data.failed = error.message;
+          await this.finish(data.request, { ok: false, reason: error.message, scope: 'request' }, context);
         },
       },
       config,
     );
 
     try {
-      await crawler.run();
+      await this.crawler.run();
     } finally {
       progress.stop();
       await pipelines.close(context);
     }
+    return this.result(requestCount, startedAt);
+  }
 
-    const finishedAt = new Date();
-    this.stats.set('finish_time', finishedAt.toISOString());
-    this.stats.set('elapsed_time_seconds', (finishedAt.getTime() - startedAt.getTime()) / 1000);
-    this.stats.set('request_failed_count', this.failures.length);
-    this.stats.max('memory/peak_rss_bytes', process.memoryUsage().rss);
-    return {
-      requestCount,
-      failures: this.failures,
-      lostItems: this.lostItems,
-      stats: this.stats.snapshot(),
-    };
+  /** Adds the spider's requests; returns how many are to be run now (a resumed queue has done some). */
+  private async enqueue(queue: RequestQueueV1, spider: Spider<Item>): Promise<number> {
+    const requests = [...spider.startRequests()].map((request) => ({
+      url: request.url,
+      uniqueKey: request.uniqueKey ?? request.url,
+      userData: { request } satisfies QueuedRequestData,
+    }));
+    const { addedRequests } = await queue.addRequestsBatched(requests, { waitForAllRequestsToBeAdded: true });
+    let done = 0;
+    for (const added of addedRequests) {
+      if (!added.wasAlreadyHandled) continue;
+      const previous = await queue.getRequest(added.requestId);
+      const data = previous?.userData as QueuedRequestData | undefined;
+      if (previous && data?.failed !== undefined) {
+        // Failed (or interrupted) last time: back in line, with a clean slate.
+        delete data.failed;
+        await queue.client.updateRequest({ ...previous, handledAt: undefined, userData: data } as never);
+      } else {
+        done += 1;
+      }
+    }
+    if (done > 0) this.stats.set('jobdir/already_done_count', done);
+    return addedRequests.length - done;
   }
 
   private async runOne(runner: RequestRunner<Item>, request: SpiderRequest): Promise<RequestOutcome<Item>> {
     const reason = this.abandoned.get('*') ?? (request.group ? this.abandoned.get(request.group) : undefined);
     if (reason !== undefined) return { ok: false, reason: `not sent: ${reason}`, scope: 'request' };
-    return runner.run(request);
+    try {
+      return await runner.run(request, this.stopping.signal);
+    } catch (error) {
+      if (this.stopping.signal.aborted) return { ok: false, reason: INTERRUPTED, scope: 'request' };
+      throw error;
+    }
   }
 
   /** Records a finished request: its items through the pipelines, or its failure; then its progress line. */
-  private async finish(
-    request: SpiderRequest,
-    outcome: RequestOutcome<Item>,
-    context: PipelineContext,
-  ): Promise<void> {
+  private async finish(request: SpiderRequest, outcome: RequestOutcome<Item>, context: PipelineContext) {
     const { logger, progress } = this.options;
     if (!outcome.ok) {
-      this.fail(request, outcome.reason, outcome.scope);
+      this.failures.push({ label: request.label, group: request.group, reason: outcome.reason });
+      if (outcome.scope === 'crawl') this.abandoned.set('*', outcome.reason);
+      if (outcome.scope === 'group' && request.group !== undefined)
+        this.abandoned.set(request.group, outcome.reason);
       logger.warn(`[${progress.tick(request.label)}] ${request.label}: FAILED: ${outcome.reason}`);
       return;
     }
@@ -175,9 +212,45 @@ export class Engine<Item> {
     );
   }
 
-  private fail(request: SpiderRequest, reason: string, scope: FailureScope): void {
-    this.failures.push({ label: request.label, group: request.group, reason });
-    if (scope === 'crawl') this.abandoned.set('*', reason);
-    if (scope === 'group' && request.group !== undefined) this.abandoned.set(request.group, reason);
+  private result(requestCount: number, startedAt: Date): CrawlResult {
+    const finishedAt = new Date();
+    const elapsed = (finishedAt.getTime() - startedAt.getTime()) / 1000;
+    const throttle = this.throttle as Throttle;
+    const notRun = Math.max(0, requestCount - this.options.progress.done);
+    const stoppedBy = this.stopping.signal.aborted ? String(this.stopping.signal.reason) : undefined;
+    this.stats.set('finish_time', finishedAt.toISOString());
+    this.stats.set('finish_reason', stoppedBy ?? 'finished');
+    this.stats.set('elapsed_time_seconds', elapsed);
+    this.stats.set('request_failed_count', this.failures.length);
+    this.stats.set('ratelimit/paused_seconds', Math.round(throttle.pausedMs()) / 1000);
+    const budget = throttle.learnedBudget();
+    if (Number.isFinite(budget)) this.stats.set('ratelimit/learned_window_budget', budget);
+    const sent = this.stats.count('downloader/request_count');
+    if (elapsed > 0)
+      this.stats.set('downloader/requests_per_minute', Math.round((sent / elapsed) * 600) / 10);
+    this.stats.max('memory/peak_rss_bytes', process.memoryUsage().rss);
+    if (notRun > 0) this.stats.set('requests_not_run_count', notRun);
+    return {
+      requestCount,
+      failures: this.failures,
+      lostItems: this.lostItems,
+      stoppedBy,
+      stats: this.stats.snapshot(),
+    };
   }
+}
+
+/** The request queue: in memory, or on disk in JOB_DIR (kept between runs: that is the resume). */
+async function openQueue(jobDir: string): Promise<{ queue: RequestQueueV1; config: Configuration }> {
+  if (!jobDir) {
+    const config = new Configuration({ persistStorage: false, purgeOnStart: true });
+    return { queue: await RequestQueueV1.open(null, { config }), config };
+  }
+  const storageClient = new MemoryStorage({
+    localDataDirectory: jobDir,
+    persistStorage: true,
+    writeMetadata: true,
+  });
+  const config = new Configuration({ persistStorage: true, purgeOnStart: false, storageClient });
+  return { queue: await RequestQueueV1.open('crawl', { config, storageClient }), config };
 }

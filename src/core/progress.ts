@@ -6,7 +6,8 @@ import { Writable } from 'node:stream';
 import { MultiBar, Presets, SingleBar } from 'cli-progress';
 
 export class Progress {
-  private done = 0;
+  /** Requests finished so far. */
+  done = 0;
   private total = 0;
   private startedAt = Date.now();
   private readonly multiBar: MultiBar | undefined;

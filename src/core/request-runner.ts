@@ -1,16 +1,17 @@
 /**
- * Takes one spider request to its end: send, read the answer, retry what is transient, wait out
- * rate limits, and hand the response to the spider. Returns the items, or why the request failed.
+ * Takes one spider request to its end: wait for the host's throttle, send, read the answer, retry
+ * what is transient, wait out rate limits, and hand the response to the spider. Returns the items,
+ * or why the request failed.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'winston';
 import { FailureScope, IgnoreRequest, RateLimited, RetryRequest } from './errors';
-import { HostGate } from './host-gate';
 import { httpGet, HttpResponse, networkErrorReason } from './http-client';
 import { parseRetryAfter } from './retry-after';
 import { RetryPolicy } from './retry-policy';
 import type { Spider, SpiderRequest } from './spider';
 import type { StatsCollector } from './stats';
+import type { Throttle } from './throttle';
 
 export type RequestOutcome<Item> =
   { ok: true; items: Item[]; status: number } | { ok: false; reason: string; scope: FailureScope };
@@ -18,17 +19,18 @@ export type RequestOutcome<Item> =
 export interface RequestRunnerOptions<Item> {
   spider: Spider<Item>;
   policy: RetryPolicy;
-  gate: HostGate;
+  throttle: Throttle;
   stats: StatsCollector;
   logger: Logger;
   timeoutMs: number;
 }
 
-/** What one attempt came to: done, or wait and try again (on the error or the rate-limit budget). */
-type Attempt<Item> =
-  | RequestOutcome<Item>
+/** What one attempt came to: done, or try again (on the error or the rate-limit budget). */
+type Attempt<Item> = { status: number } & (
+  | { done: RequestOutcome<Item> }
   | { retry: 'error'; reason: string; message: string }
-  | { retry: 'rate-limit'; waitMs: number | undefined; message: string };
+  | { retry: 'rate-limit'; waitMs: number | undefined; message: string }
+);
 
 export class RequestRunner<Item> {
   private readonly headers: Record<string, string>;
@@ -37,15 +39,26 @@ export class RequestRunner<Item> {
     this.headers = options.spider.requestHeaders();
   }
 
-  async run(request: SpiderRequest): Promise<RequestOutcome<Item>> {
-    const { policy, gate, stats, logger } = this.options;
-    const host = new URL(request.url).host;
+  /** Runs the request; an abort of `signal` (the crawl stopping) rejects with an AbortError. */
+  async run(request: SpiderRequest, signal?: AbortSignal): Promise<RequestOutcome<Item>> {
+    const { policy, stats, logger } = this.options;
+    const throttle = this.options.throttle.forHost(new URL(request.url).host);
     let retries = 0;
     let rateLimitRetries = 0;
     for (;;) {
-      await gate.pass(host);
-      const attempt = await this.attempt(request);
-      if (!('retry' in attempt)) return attempt;
+      const ticket = await throttle.acquire(signal);
+      let attempt: Attempt<Item> | undefined;
+      try {
+        attempt = await this.attempt(request);
+      } finally {
+        const rateLimited = attempt !== undefined && 'retry' in attempt && attempt.retry === 'rate-limit';
+        throttle.release(ticket, {
+          rateLimited,
+          retryAfterMs: rateLimited ? (attempt as { waitMs?: number }).waitMs : undefined,
+          ok: attempt !== undefined && attempt.status >= 200 && attempt.status < 300 && !rateLimited,
+        });
+      }
+      if ('done' in attempt) return attempt.done;
 
       if (attempt.retry === 'rate-limit') {
         stats.inc('ratelimit/429_count');
@@ -56,11 +69,9 @@ export class RequestRunner<Item> {
             scope: 'request',
           };
         }
-        const waitMs = attempt.waitMs ?? policy.backoffMs(rateLimitRetries);
         rateLimitRetries += 1;
-        gate.pause(host, waitMs);
         logger.debug(
-          `${request.label}: rate limited (${attempt.message}); host paused ${Math.round(waitMs)} ms`,
+          `${request.label}: rate limited (${attempt.message}), retry-after ${attempt.waitMs ?? '-'} ms`,
         );
         continue;
       }
@@ -78,7 +89,7 @@ export class RequestRunner<Item> {
       stats.inc('retry/count');
       stats.inc(`retry/reason_count/${attempt.reason}`);
       logger.debug(`${request.label}: ${attempt.message}; retry ${retries} in ${Math.round(waitMs)} ms`);
-      await sleep(waitMs);
+      await sleep(waitMs, undefined, { signal });
     }
   }
 
@@ -92,34 +103,32 @@ export class RequestRunner<Item> {
       const reason = networkErrorReason(error);
       stats.inc('downloader/exception_count');
       stats.inc(`downloader/exception_type_count/${reason}`);
-      return { retry: 'error', reason, message: `network error ${reason}` };
+      return { status: 0, retry: 'error', reason, message: `network error ${reason}` };
     }
     stats.inc('downloader/response_count');
     stats.inc(`downloader/response_status_count/${response.status}`);
 
     const { status } = response;
     if (status === 429) {
-      return {
-        retry: 'rate-limit',
-        waitMs: parseRetryAfter(response.headers['retry-after']),
-        message: 'HTTP 429',
-      };
+      const waitMs = parseRetryAfter(response.headers['retry-after']);
+      return { status, retry: 'rate-limit', waitMs, message: 'HTTP 429' };
     }
     if (policy.isRetryableStatus(status))
-      return { retry: 'error', reason: `${status}`, message: `HTTP ${status}` };
+      return { status, retry: 'error', reason: `${status}`, message: `HTTP ${status}` };
     const handled = (status >= 200 && status < 300) || spider.handleHttpStatusList.includes(status);
-    if (!handled) return { ok: false, reason: `HTTP ${status}`, scope: 'request' };
+    if (!handled) return { status, done: { ok: false, reason: `HTTP ${status}`, scope: 'request' } };
 
     try {
       const items = spider.parse({ ...response, request }, { stats, logger });
-      return { ok: true, items, status };
+      return { status, done: { ok: true, items, status } };
     } catch (error) {
       if (error instanceof RateLimited) {
-        return { retry: 'rate-limit', waitMs: error.retryAfterMs, message: error.message };
+        return { status: 429, retry: 'rate-limit', waitMs: error.retryAfterMs, message: error.message };
       }
       if (error instanceof RetryRequest)
-        return { retry: 'error', reason: error.reason, message: error.message };
-      if (error instanceof IgnoreRequest) return { ok: false, reason: error.message, scope: error.scope };
+        return { status, retry: 'error', reason: error.reason, message: error.message };
+      if (error instanceof IgnoreRequest)
+        return { status, done: { ok: false, reason: error.message, scope: error.scope } };
       throw error;
     }
   }

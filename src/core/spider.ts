@@ -39,6 +39,11 @@ export interface SpiderArgs {
   startDate: string;
   /** Last day (inclusive), ISO `YYYY-MM-DD`. */
   endDate: string;
+  /**
+   * Whether a coin's day is already stored, so the spider needn't ask for it (incremental crawls).
+   * Absent: fetch everything (`--force`). A read-only view of storage: spiders never write.
+   */
+  isStored?: (coinId: string, date: string) => boolean;
 }
 
 export abstract class Spider<Item> {
@@ -63,6 +68,14 @@ export abstract class Spider<Item> {
    * `RateLimited` (a rate-limit answer the status didn't show).
    */
   abstract parse(response: SpiderResponse, context: SpiderContext): Item[];
+
+  /**
+   * The API's published limit in requests per minute, used when RATE_LIMIT is 0; 0 when unknown
+   * (the throttle then learns the limit from 429 answers).
+   */
+  rateLimitPreset(): number {
+    return 0;
+  }
 
   /**
    * Headers added to every request when it is sent, never stored in the queue: the place for API keys.

@@ -3,7 +3,7 @@
  * `{"coin_id", "date", "usd_price", "full_response"}` as the original project wrote them. Written
  * atomically, so a killed crawl never leaves half a file; an existing file is replaced.
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ItemPipeline } from '../core/pipeline';
 import type { CoinHistoryItem } from '../items/coin-history-item';
@@ -16,6 +16,34 @@ export function rawDir(dataDir: string): string {
 
 export function dayFileName(coinId: string, date: string): string {
   return `${safeFileComponent(coinId)}_${date}.json`;
+}
+
+/**
+ * Which coin days already have a valid file, for incremental crawls: the file must parse and name its
+ * coin and day. A day without data newer than yesterday is not counted as stored: CoinGecko publishes
+ * a day at 00:35 UTC the next day, so its data may still come.
+ */
+export function storedDayFiles(dataDir: string, today: string): (coinId: string, date: string) => boolean {
+  const dir = rawDir(dataDir);
+  let names: Set<string>;
+  try {
+    names = new Set(readdirSync(dir));
+  } catch {
+    names = new Set();
+  }
+  const yesterday = new Date(Date.parse(`${today}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+  return (coinId, date) => {
+    const name = dayFileName(coinId, date);
+    if (!names.has(name)) return false;
+    try {
+      const record = JSON.parse(readFileSync(join(dir, name), 'utf8')) as Record<string, unknown>;
+      if (record.coin_id !== coinId || record.date !== date || typeof record.full_response !== 'object')
+        return false;
+      return record.usd_price !== null || date < yesterday;
+    } catch {
+      return false;
+    }
+  };
 }
 
 export class JsonFilesPipeline implements ItemPipeline<CoinHistoryItem> {

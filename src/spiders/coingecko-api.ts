@@ -23,6 +23,21 @@ const KEY_HEADERS: Record<ApiPlan, string | undefined> = {
   pro: 'x-cg-pro-api-key',
 };
 
+/**
+ * Published rate limits, in requests per minute, per plan (see the README, "Rate limits"):
+ * - public (no key): "5 to 15 calls per minute, depending on usage conditions worldwide" (CoinGecko,
+ *   2024); the low end, since the limit is shared by everyone on the same IP.
+ * - demo (free key): "~30 calls per minute" (CoinGecko docs, common errors and rate limit, 2025;
+ *   `x-ratelimit-limit: 30` seen on keyed answers in 2025-07).
+ * - pro (paid key): 500 per minute, the lowest paid plan (Analyst); higher plans set --rate-limit.
+ * They apply to CoinGecko's own hosts only: with API_URL set (a proxy, the mock), nothing is assumed.
+ */
+export const PLAN_RATE_LIMITS: Readonly<Record<ApiPlan, number>> = { public: 5, demo: 30, pro: 500 };
+
+export function planRateLimit(settings: Pick<Settings, 'API_URL' | 'API_PLAN'>): number {
+  return settings.API_URL ? 0 : PLAN_RATE_LIMITS[settings.API_PLAN];
+}
+
 /** The key header for the plan (none without a key). A key without a plan is sent as a demo key. */
 export function apiKeyHeaders(settings: Pick<Settings, 'API_KEY' | 'API_PLAN'>): Record<string, string> {
   if (!settings.API_KEY) return {};

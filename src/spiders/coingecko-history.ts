@@ -5,7 +5,7 @@
 import { Spider, SpiderContext, SpiderRequest, SpiderResponse } from '../core/spider';
 import { coinHistoryItemFromPayload, CoinHistoryItem, hasMarketData } from '../items/coin-history-item';
 import { eachDay, toDayMonthYear } from '../util/dates';
-import { apiBaseUrl, apiKeyHeaders, readApiAnswer } from './coingecko-api';
+import { apiBaseUrl, apiKeyHeaders, planRateLimit, readApiAnswer } from './coingecko-api';
 import { RetryRequest } from '../core/errors';
 
 interface DayMeta extends Record<string, unknown> {
@@ -23,8 +23,10 @@ export class CoinGeckoHistorySpider extends Spider<CoinHistoryItem> {
 
   *startRequests(): Generator<SpiderRequest> {
     const base = apiBaseUrl(this.settings);
-    for (const coinId of this.args.coinIds) {
-      for (const date of eachDay(this.args.startDate, this.args.endDate)) {
+    const { coinIds, startDate, endDate, isStored } = this.args;
+    for (const coinId of coinIds) {
+      for (const date of eachDay(startDate, endDate)) {
+        if (isStored?.(coinId, date)) continue;
         const meta: DayMeta = { coinId, date };
         yield {
           url: `${base}/coins/${encodeURIComponent(coinId)}/history?date=${toDayMonthYear(date)}&localization=false`,
@@ -47,6 +49,10 @@ export class CoinGeckoHistorySpider extends Spider<CoinHistoryItem> {
     const item = coinHistoryItemFromPayload(coinId, date, payload);
     if (!hasMarketData(item)) stats.inc('coingecko/no_market_data_count');
     return [item];
+  }
+
+  override rateLimitPreset(): number {
+    return planRateLimit(this.settings);
   }
 
   override requestHeaders(): Record<string, string> {

@@ -1,0 +1,46 @@
+/**
+ * One HostThrottle per host, built from the settings (see host-throttle.ts for the rules).
+ */
+import type { Settings } from '../settings';
+import { AutoThrottle } from './autothrottle';
+import { HostThrottle } from './host-throttle';
+
+export class Throttle {
+  private readonly hosts = new Map<string, HostThrottle>();
+
+  /** `rateLimitPerMinute`: the told limit (RATE_LIMIT, or the spider's preset); 0 when untold. */
+  constructor(
+    private readonly settings: Settings,
+    readonly rateLimitPerMinute: number,
+  ) {}
+
+  forHost(host: string): HostThrottle {
+    let throttle = this.hosts.get(host);
+    if (!throttle) {
+      const { settings } = this;
+      throttle = new HostThrottle({
+        rateLimitPerMinute: this.rateLimitPerMinute,
+        minDelayMs: settings.DOWNLOAD_DELAY * 1000,
+        autoThrottle: settings.AUTOTHROTTLE_ENABLED ? new AutoThrottle(settings) : undefined,
+        backoffBaseMs: settings.RATE_LIMIT_BACKOFF_BASE * 1000,
+        backoffMaxMs: settings.RATE_LIMIT_BACKOFF_MAX * 1000,
+      });
+      this.hosts.set(host, throttle);
+    }
+    return throttle;
+  }
+
+  /** Wall time hosts spent paused by rate limits, in ms (summed over hosts). */
+  pausedMs(): number {
+    return [...this.hosts.values()].reduce((sum, host) => sum + host.pausedMs, 0);
+  }
+
+  /** The smallest window budget learned on any host (Infinity when none was learned). */
+  learnedBudget(): number {
+    return Math.min(Infinity, ...[...this.hosts.values()].map((host) => host.budget));
+  }
+
+  wakeAll(): void {
+    for (const host of this.hosts.values()) host.wake();
+  }
+}

@@ -5,9 +5,9 @@
  */
 import { promises as fs, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ItemPipeline } from '../core/pipeline';
+import type { ItemPipeline, PipelineContext } from '../core/pipeline';
 import type { CoinHistoryItem } from '../items/coin-history-item';
-import { writeFileAtomic } from '../util/atomic-write';
+import { removeStaleTemporaryFiles, writeFileAtomic } from '../util/atomic-write';
 import { safeFileComponent } from '../util/safe-filename';
 
 export function rawDir(dataDir: string): string {
@@ -53,8 +53,10 @@ export class JsonFilesPipeline implements ItemPipeline<CoinHistoryItem> {
     this.dir = rawDir(dataDir);
   }
 
-  async open(): Promise<void> {
+  async open(context?: PipelineContext): Promise<void> {
     await fs.mkdir(this.dir, { recursive: true });
+    const removed = await removeStaleTemporaryFiles(this.dir);
+    if (removed > 0) context?.logger.info(`removed ${removed} temporary file(s) left by a killed crawl`);
   }
 
   async process(item: CoinHistoryItem): Promise<CoinHistoryItem> {

@@ -32,7 +32,8 @@ const CLEARED_ENV = [
   'DATABASE_URL',
 ];
 
-export function runCli(
+/** Starts `crawl.ts`; `done` resolves when it exits. */
+export function spawnCli(
   args: string[],
   { env = {}, cwd = PROJECT_ROOT, timeoutMs = 120_000 }: CliOptions = {},
 ) {
@@ -42,12 +43,12 @@ export function runCli(
   // Jest's flag for ESM in its own VM is not the CLI's business.
   delete childEnv.NODE_OPTIONS;
   Object.assign(childEnv, env);
-  return new Promise<CliResult>((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'crawl.ts'), ...args], {
-      cwd,
-      env: childEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'crawl.ts'), ...args], {
+    cwd,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const done = new Promise<CliResult>((resolvePromise, reject) => {
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -62,6 +63,11 @@ export function runCli(
       resolvePromise({ code, stdout, stderr });
     });
   });
+  return { child, done };
+}
+
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  return spawnCli(args, options).done;
 }
 
 export function tempDir(prefix = 'crawl-test-'): string {

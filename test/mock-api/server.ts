@@ -83,6 +83,7 @@ export async function startMockApi(options: MockApiOptions = {}): Promise<MockAp
     if (admission && !admission.admitted) {
       const rl = opts.rateLimit;
       const retryAfter = rl?.sendRetryAfter === false ? undefined : admission.retryAfterSec;
+      record.retryAfterSeconds = retryAfter;
       return rateLimitReply(rl?.form ?? 'json', retryAfter);
     }
     const plan = opts.plan ?? 'pro';

@@ -62,6 +62,8 @@ export interface MockRequestRecord {
   status: number;
   outcome: Outcome;
   headers: Record<string, string | string[] | undefined>;
+  /** The retry-after (seconds) sent with a rate-limit refusal. */
+  retryAfterSeconds?: number;
 }
 
 export interface MockApi {

@@ -16,6 +16,7 @@ import { BasicCrawler, Configuration, log as crawleeLog, LogLevel, RequestQueueV
 import { MemoryStorage } from '@crawlee/memory-storage';
 import type { Logger } from 'winston';
 import type { Settings } from '../settings';
+import { loadHttpClient } from './http-client';
 import type { PipelineChain, PipelineContext } from './pipeline';
 import type { Progress } from './progress';
 import { RequestOutcome, RequestRunner } from './request-runner';
@@ -110,7 +111,7 @@ export class Engine<Item> {
         `rate limit ${told}, pipelines ${pipelines.names.join(' > ') || '(none)'}`,
     );
 
-    await pipelines.open(context);
+    await Promise.all([pipelines.open(context), loadHttpClient()]);
     const concurrency = settings.CONCURRENT_REQUESTS;
     this.crawler = new BasicCrawler(
       {

@@ -16,6 +16,15 @@ export interface HttpRequestOptions {
   timeoutMs: number;
 }
 
+/**
+ * got-scraping is ESM-only and loaded on first use. Loading it before the crawl keeps the first
+ * requests from being held back by the import and then sent together, which would break the spacing
+ * of a told rate limit.
+ */
+export async function loadHttpClient(): Promise<void> {
+  await import('got-scraping');
+}
+
 export async function httpGet(
   url: string,
   { headers, timeoutMs }: HttpRequestOptions,

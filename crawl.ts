@@ -45,8 +45,6 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${listSpiders()}\n`);
     })
     .example(EXAMPLES)
-    // A flag given twice: the last one wins, as in most command lines.
-    .parserConfiguration({ 'duplicate-arguments-array': false })
     .strict()
     .help()
     .version(false)

@@ -18,6 +18,9 @@ import { DEFAULT_SPIDER, findSpider, SPIDERS } from '../spiders';
 import { validateCrawlArgs } from './crawl-args';
 import { logCrawlSummary } from './summary';
 
+/** A flag given twice: the last one wins, as in most command lines. */
+const last = (value: string | string[]) => (Array.isArray(value) ? value[value.length - 1] : value);
+
 export function crawlOptions(yargs: Argv) {
   return yargs
     .option('coin-id', {
@@ -30,17 +33,20 @@ export function crawlOptions(yargs: Argv) {
     .option('start-date', {
       alias: ['start_date', 's'],
       type: 'string',
+      coerce: last,
       demandOption: true,
       describe: 'First day, YYYY-MM-DD',
     })
     .option('end-date', {
       alias: ['end_date', 'e'],
       type: 'string',
+      coerce: last,
       describe: 'Last day, inclusive (default: the start day)',
     })
     .option('db-store', {
       alias: ['db_store', 'd'],
       type: 'string',
+      coerce: last,
       describe: 'Also store in the database (bare flag, or true/false/yes/no/1/0)',
     })
     .option('force', {
@@ -48,25 +54,49 @@ export function crawlOptions(yargs: Argv) {
       default: false,
       describe: 'Fetch days that are already stored again (default: skip them)',
     })
-    .option('spider', { type: 'string', default: DEFAULT_SPIDER, describe: 'Spider to run (see `list`)' })
-    .option('api-url', { type: 'string', describe: 'API base URL (env COINGECKO_API_URL)' })
+    .option('spider', {
+      type: 'string',
+      coerce: last,
+      default: DEFAULT_SPIDER,
+      describe: 'Spider to run (see `list`)',
+    })
+    .option('api-url', { type: 'string', coerce: last, describe: 'API base URL (env COINGECKO_API_URL)' })
     .option('data-dir', {
       type: 'string',
+      coerce: last,
       describe: `Output root (env DATA_DIR; default ${DEFAULT_SETTINGS.DATA_DIR})`,
     })
-    .option('job-dir', { type: 'string', describe: 'Keep crawl state here, to resume (env JOB_DIR)' })
+    .option('job-dir', {
+      type: 'string',
+      coerce: last,
+      describe: 'Keep crawl state here, to resume (env JOB_DIR)',
+    })
     .option('concurrency', {
       type: 'string',
+      coerce: last,
       describe: `Most requests in flight (default ${DEFAULT_SETTINGS.CONCURRENT_REQUESTS})`,
     })
-    .option('rate-limit', { type: 'string', describe: 'Most requests per minute (default: no told limit)' })
+    .option('rate-limit', {
+      type: 'string',
+      coerce: last,
+      describe: 'Most requests per minute (default: no told limit)',
+    })
     .option('output', {
       alias: 'o',
       type: 'string',
+      coerce: last,
       describe: 'Also write every item to this JSON Lines feed',
     })
-    .option('log-level', { type: 'string', describe: 'error, warn, info or debug (env LOG_LEVEL)' })
-    .option('log-file', { type: 'string', describe: 'Also append the log to this file (env LOG_FILE)' })
+    .option('log-level', {
+      type: 'string',
+      coerce: last,
+      describe: 'error, warn, info or debug (env LOG_LEVEL)',
+    })
+    .option('log-file', {
+      type: 'string',
+      coerce: last,
+      describe: 'Also append the log to this file (env LOG_FILE)',
+    })
     .option('set', {
       type: 'string',
       array: true,

@@ -58,7 +58,9 @@ async function main(argv: string[]): Promise<number> {
 
 main(hideBin(process.argv)).then(
   (code) => {
-    process.exitCode = code;
+    // Everything is written and the log flushed; Crawlee leaves timers behind that would hold the
+    // process for another second or two.
+    process.exit(code);
   },
   (error: unknown) => {
     const usage = error instanceof UsageError;

@@ -16,7 +16,6 @@ import { BasicCrawler, Configuration, log as crawleeLog, LogLevel, RequestQueueV
 import { MemoryStorage } from '@crawlee/memory-storage';
 import type { Logger } from 'winston';
 import type { Settings } from '../settings';
-import { loadHttpClient } from './http-client';
 import type { PipelineChain, PipelineContext } from './pipeline';
 import type { Progress } from './progress';
 import { RequestOutcome, RequestRunner } from './request-runner';
@@ -111,7 +110,7 @@ export class Engine<Item> {
         `rate limit ${told}, pipelines ${pipelines.names.join(' > ') || '(none)'}`,
     );
 
-    await Promise.all([pipelines.open(context), loadHttpClient()]);
+    await pipelines.open(context);
     const concurrency = settings.CONCURRENT_REQUESTS;
     this.crawler = new BasicCrawler(
       {
@@ -140,9 +139,14 @@ export class Engine<Item> {
       config,
     );
 
+    // Peak memory, sampled once a second (reading it per item costs more than the item).
+    const sampleMemory = () => this.stats.max('memory/peak_rss_bytes', process.memoryUsage.rss());
+    const sampler = setInterval(sampleMemory, 1000);
     try {
       await this.crawler.run();
     } finally {
+      clearInterval(sampler);
+      sampleMemory();
       progress.stop();
       await pipelines.close(context);
     }
@@ -156,7 +160,12 @@ export class Engine<Item> {
       uniqueKey: request.uniqueKey ?? request.url,
       userData: { request } satisfies QueuedRequestData,
     }));
-    const { addedRequests } = await queue.addRequestsBatched(requests, { waitForAllRequestsToBeAdded: true });
+    // Crawlee sleeps a second between batches of 1,000 by default: one batch, no sleep.
+    const { addedRequests } = await queue.addRequestsBatched(requests, {
+      waitForAllRequestsToBeAdded: true,
+      batchSize: Math.max(1000, requests.length),
+      waitBetweenBatchesMillis: 0,
+    });
     let done = 0;
     for (const added of addedRequests) {
       if (!added.wasAlreadyHandled) continue;
@@ -206,7 +215,6 @@ export class Engine<Item> {
         if (result.lost) this.lostItems += 1;
       }
     }
-    this.stats.max('memory/peak_rss_bytes', process.memoryUsage().rss);
     const drops = dropped ? `, ${dropped} dropped` : '';
     logger.info(
       `[${progress.tick(request.label)}] ${request.label}: HTTP ${outcome.status}, ${passed} item(s)${drops}`,

@@ -1,12 +1,15 @@
 /**
  * Writes a file so that readers see the old file or the whole new one, never half of it: the text
  * goes to a temporary file beside the target, then a rename (atomic on one filesystem) replaces it.
+ * (Asynchronous on purpose: creating a file costs the disk a fraction of a millisecond, which would
+ * stall every request in flight if it ran on the main thread.)
  */
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 
-const TEMPORARY = /\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+/** `<target>.<pid>.<n>.tmp`: the pid tells whether the writer is still alive. */
+const TEMPORARY = /\.(\d+)\.\d+\.tmp$/;
+let written = 0;
 
 /**
  * Removes the temporary files a killed process left in `dir` (their writer's pid is no longer running).
@@ -34,7 +37,8 @@ function isRunning(pid: number): boolean {
 }
 
 export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  written += 1;
+  const temporary = `${path}.${process.pid}.${written}.tmp`;
   try {
     await fs.writeFile(temporary, text);
     await fs.rename(temporary, path);

@@ -4,7 +4,10 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { crawlOptions, runCrawlCommand } from './src/cli/crawl-command';
+import { runCrawlCommand } from './src/cli/crawl-command';
+import { runMigrateCommand } from './src/cli/migrate-command';
+import { commonOptions, crawlOptions, rangeOptions } from './src/cli/options';
+import { runReprocessCommand } from './src/cli/reprocess-command';
 import { listSpiders } from './src/cli/list-command';
 import { UsageError } from './src/core/errors';
 
@@ -44,6 +47,22 @@ async function main(argv: string[]): Promise<number> {
     .command('list', 'List the spiders', {}, () => {
       process.stdout.write(`${listSpiders()}\n`);
     })
+    .command(
+      'reprocess',
+      'Load stored day files into the database again, without the network',
+      (y) => commonOptions(rangeOptions(y, false)),
+      async (args) => {
+        exitCode = await runReprocessCommand(args, process.env);
+      },
+    )
+    .command(
+      'migrate',
+      'Create or update the database tables (runs before every crawl that stores, too)',
+      (y) => commonOptions(y),
+      async (args) => {
+        exitCode = await runMigrateCommand(args, process.env);
+      },
+    )
     .example(EXAMPLES)
     .strict()
     .help()
@@ -65,7 +84,9 @@ main(hideBin(process.argv)).then(
   (error: unknown) => {
     const usage = error instanceof UsageError;
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`crawl: error: ${message.split('\n')[0]}${usage ? ' (see --help)' : ''}\n`);
+    process.stderr.write(
+      `crawl: error: ${message.split('\n')[0]}${usage && error.seeHelp ? ' (see --help)' : ''}\n`,
+    );
     if (!usage && process.env.LOG_LEVEL === 'debug' && error instanceof Error)
       process.stderr.write(`${error.stack}\n`);
     process.exitCode = usage ? 2 : 1;

@@ -73,8 +73,16 @@ export interface Settings {
   DATA_DIR: string;
   /** Keep the request queue here so a stopped or killed crawl resumes (Scrapy's JOBDIR). Empty: in memory. */
   JOB_DIR: string;
-  /** Also store items in the database. */
+  /** Also store items in the database (turns the `postgres-store` pipeline on). */
   DB_STORE: boolean;
+  /** Postgres connection URL. Empty: an embedded Postgres (PGlite) under `<DATA_DIR>/db`. Secret (password). */
+  DATABASE_URL: string;
+  /** Most rows in one database transaction. */
+  DB_BATCH_SIZE: number;
+  /** Retries of a database transaction that lost its connection (a restarted server). */
+  DB_RETRY_TIMES: number;
+  /** Longest wait between those retries, in seconds. */
+  DB_RETRY_BACKOFF_MAX: number;
 
   /** Console and file log level. */
   LOG_LEVEL: LogLevel;
@@ -111,13 +119,17 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   AUTOTHROTTLE_TARGET_CONCURRENCY: 1,
   RATE_LIMIT: 0,
 
-  ITEM_PIPELINES: { validate: 100, dedupe: 200, 'json-files': 300, feed: null },
+  ITEM_PIPELINES: { validate: 100, dedupe: 200, 'json-files': 300, 'postgres-store': null, feed: null },
   FEED_URI: '',
   FEED_OVERWRITE: false,
 
   DATA_DIR: './data',
   JOB_DIR: '',
   DB_STORE: false,
+  DATABASE_URL: '',
+  DB_BATCH_SIZE: 500,
+  DB_RETRY_TIMES: 10,
+  DB_RETRY_BACKOFF_MAX: 30,
 
   LOG_LEVEL: 'info',
   LOG_FILE: '',
@@ -133,10 +145,14 @@ export const ENV_ALIASES: Readonly<Partial<Record<keyof Settings, string>>> = Ob
   API_KEY: 'COINGECKO_API_KEY',
   API_PLAN: 'COINGECKO_API_PLAN',
   DATA_DIR: 'DATA_DIR',
+  DATABASE_URL: 'DATABASE_URL',
   JOB_DIR: 'JOB_DIR',
   LOG_LEVEL: 'LOG_LEVEL',
   LOG_FILE: 'LOG_FILE',
 });
 
 /** Settings that must never be printed or written anywhere. */
-export const SECRET_SETTINGS: ReadonlySet<keyof Settings> = new Set<keyof Settings>(['API_KEY']);
+export const SECRET_SETTINGS: ReadonlySet<keyof Settings> = new Set<keyof Settings>([
+  'API_KEY',
+  'DATABASE_URL',
+]);

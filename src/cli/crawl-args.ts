@@ -42,6 +42,42 @@ export function validateCrawlArgs(raw: RawCrawlArgs, today = todayUtc()): Spider
   return { coinIds, startDate, endDate };
 }
 
+/** Which stored days a command such as `reprocess` works on: each part optional. */
+export interface DayFilter {
+  coinIds?: string[];
+  startDate?: string;
+  endDate?: string;
+}
+
+export function validateDayFilter(raw: {
+  coinIds?: string[];
+  startDate?: string;
+  endDate?: string;
+}): DayFilter {
+  const coinIds = raw.coinIds ? checkCoinIds(raw.coinIds) : [];
+  const startDate = raw.startDate === undefined ? undefined : checkDay('--start-date', raw.startDate);
+  const endDate = raw.endDate === undefined ? undefined : checkDay('--end-date', raw.endDate);
+  if (startDate && endDate && endDate < startDate) {
+    throw new UsageError(`--end-date ${endDate} is before --start-date ${startDate}`);
+  }
+  return { coinIds: coinIds.length ? coinIds : undefined, startDate, endDate };
+}
+
+/** Ids from `--coin-id a b,c`: split, trimmed, deduplicated, each checked. */
+function checkCoinIds(texts: string[]): string[] {
+  const coinIds = [
+    ...new Set(texts.flatMap((text) => String(text).split(',')).map((id) => id.trim())),
+  ].filter((id) => id !== '');
+  for (const id of coinIds) {
+    if (!COIN_ID.test(id)) {
+      throw new UsageError(
+        `--coin-id ${JSON.stringify(id)}: not a CoinGecko id (lowercase letters, digits and dashes, e.g. bitcoin)`,
+      );
+    }
+  }
+  return coinIds;
+}
+
 function checkDay(flag: string, text: unknown): string {
   const value = String(text ?? '').trim();
   if (!isIsoDay(value))

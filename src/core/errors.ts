@@ -2,9 +2,17 @@
  * Errors with a meaning for the crawl. Each says what happened and, where it can, what to do.
  */
 
-/** Bad usage: flags, dates, settings. Printed as one line, exit code 2, no stack trace. */
+/**
+ * Bad usage or setup: flags, dates, settings, an unreachable database. Printed as one line, exit
+ * code 2, no stack trace. `seeHelp: false` for problems `--help` can't solve.
+ */
 export class UsageError extends Error {
   override name = 'UsageError';
+  readonly seeHelp: boolean;
+  constructor(message: string, options: { seeHelp?: boolean } = {}) {
+    super(message);
+    this.seeHelp = options.seeHelp ?? true;
+  }
 }
 
 /** Where a failure reaches: just this request, every request of its group (e.g. one coin), or the crawl. */

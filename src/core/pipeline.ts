@@ -24,8 +24,14 @@ export interface ItemPipeline<Item> {
   close?(context: PipelineContext): Promise<void> | void;
 }
 
-/** Builds one pipeline from the settings; registered by name in `src/pipelines/index.ts`. */
-export type PipelineFactory<Item> = (settings: Settings) => ItemPipeline<Item>;
+/**
+ * Builds one pipeline from the settings and the services the command opened for it (a database, say);
+ * registered by name in `src/pipelines/index.ts`.
+ */
+export type PipelineFactory<Item, Services = unknown> = (
+  settings: Settings,
+  services: Services,
+) => ItemPipeline<Item>;
 
 export type ProcessResult<Item> =
   { dropped: false; item: Item } | { dropped: true; pipeline: string; reason: string; lost: boolean };
@@ -36,10 +42,7 @@ export class PipelineChain<Item> {
   ) {}
 
   /** The enabled pipelines of ITEM_PIPELINES, lowest order first; an unknown name is a UsageError. */
-  static fromSettings<Item>(
-    registry: Readonly<Record<string, PipelineFactory<Item>>>,
-    settings: Settings,
-  ): PipelineChain<Item> {
+  static enabledNames(registry: Readonly<Record<string, unknown>>, settings: Settings): string[] {
     const enabled = Object.entries(settings.ITEM_PIPELINES).filter(
       (entry): entry is [string, number] => entry[1] !== null,
     );
@@ -49,8 +52,17 @@ export class PipelineChain<Item> {
         throw new UsageError(`ITEM_PIPELINES: unknown pipeline "${name}" (known: ${known})`);
       }
     }
-    enabled.sort(([, a], [, b]) => a - b);
-    return new PipelineChain(enabled.map(([name]) => ({ name, pipeline: registry[name](settings) })));
+    return enabled.sort(([, a], [, b]) => a - b).map(([name]) => name);
+  }
+
+  /** The chain of the enabled pipelines, each built with the settings and the services opened for it. */
+  static fromSettings<Item, Services>(
+    registry: Readonly<Record<string, PipelineFactory<Item, Services>>>,
+    settings: Settings,
+    services: Services,
+  ): PipelineChain<Item> {
+    const names = PipelineChain.enabledNames(registry, settings);
+    return new PipelineChain(names.map((name) => ({ name, pipeline: registry[name](settings, services) })));
   }
 
   /** Pipeline names in the order items pass through them. */

@@ -19,7 +19,7 @@ export class Progress {
     this.multiBar = new MultiBar(
       {
         stream: process.stderr,
-        format: ' {bar} {percentage}% | {value}/{total} requests | ETA {eta_formatted} | {last}',
+        format: ' {bar} {percentage}% | {value}/{total} | ETA {eta_formatted} | {last}',
         hideCursor: true,
         clearOnComplete: true,
         etaBuffer: 50,
@@ -48,10 +48,10 @@ export class Progress {
     });
   }
 
-  /** Counts one finished request; returns `12/30 40% ETA 0:05` for its log line. */
-  tick(label: string): string {
-    this.done += 1;
-    this.bar?.increment(1, { last: label });
+  /** Counts `count` finished units of work; returns `12/30 40% ETA 0:05` for its log line. */
+  tick(label: string, count = 1): string {
+    this.done += count;
+    this.bar?.increment(count, { last: label });
     const percent = this.total ? Math.floor((this.done / this.total) * 100) : 100;
     return `${this.done}/${this.total} ${percent}% ETA ${formatDuration(this.etaMs())}`;
   }

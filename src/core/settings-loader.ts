@@ -22,6 +22,13 @@ const CHECKS: Partial<Record<SettingName, (value: unknown) => string | undefined
   RETRY_BACKOFF_BASE: numberAtLeast(0),
   RETRY_BACKOFF_MAX: numberAtLeast(0),
   DOWNLOAD_DELAY: numberAtLeast(0),
+  DB_BATCH_SIZE: integerAtLeast(1),
+  DB_RETRY_TIMES: integerAtLeast(0),
+  DB_RETRY_BACKOFF_MAX: numberAtLeast(0),
+  DATABASE_URL: (url) =>
+    url === '' || /^postgres(ql)?:\/\//.test(url as string)
+      ? undefined
+      : 'expected postgres://user:password@host:port/database',
   RATE_LIMIT_BACKOFF_BASE: numberAtLeast(0),
   RATE_LIMIT_BACKOFF_MAX: numberAtLeast(0),
   AUTOTHROTTLE_START_DELAY: numberAtLeast(0),

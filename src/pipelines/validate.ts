@@ -15,7 +15,8 @@ export class ValidatePipeline implements ItemPipeline<CoinHistoryItem> {
   }
 }
 
-function findProblem(item: CoinHistoryItem): string | undefined {
+/** What is wrong with an item, or undefined when nothing is. */
+export function findProblem(item: CoinHistoryItem): string | undefined {
   if (typeof item.coin_id !== 'string' || item.coin_id === '') return 'no coin id';
   if (typeof item.date !== 'string' || !isIsoDay(item.date))
     return `date ${JSON.stringify(item.date)} is not YYYY-MM-DD`;

@@ -31,7 +31,7 @@ describe('PipelineChain', () => {
     const events: string[] = [];
     const registry = { a: recording('a', events), b: recording('b', events), c: recording('c', events) };
     const settings = resolveSettings({ overrides: ['ITEM_PIPELINES={"a":300,"b":100,"c":null}'] });
-    const chain = PipelineChain.fromSettings(registry, settings);
+    const chain = PipelineChain.fromSettings(registry, settings, {});
     expect(chain.names).toEqual(['b', 'a']);
 
     const ctx = context();
@@ -53,6 +53,7 @@ describe('PipelineChain', () => {
     const chain = PipelineChain.fromSettings(
       registry,
       resolveSettings({ overrides: ['ITEM_PIPELINES={"filter":1,"after":2}'] }),
+      {},
     );
     const ctx = context();
     const results = [];
@@ -72,6 +73,7 @@ describe('PipelineChain', () => {
       PipelineChain.fromSettings(
         registry,
         resolveSettings({ overrides: ['ITEM_PIPELINES={"a":1,"zzz":5}'] }),
+        {},
       ),
     ).toThrow(new UsageError('ITEM_PIPELINES: unknown pipeline "zzz" (known: a)'));
   });
@@ -82,6 +84,7 @@ describe('PipelineChain', () => {
     const chain = PipelineChain.fromSettings(
       registry,
       resolveSettings({ overrides: ['ITEM_PIPELINES={"a":1,"b":2}'] }),
+      {},
     );
     await expect(chain.close(context())).rejects.toThrow('a could not close');
     expect(events).toEqual(['close a', 'close b']);

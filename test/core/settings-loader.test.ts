@@ -6,7 +6,13 @@ describe('resolveSettings', () => {
   it('returns the defaults when nothing overrides them', () => {
     const settings = resolveSettings();
     expect(settings).toEqual(DEFAULT_SETTINGS);
-    expect(settings.ITEM_PIPELINES).toEqual({ validate: 100, dedupe: 200, 'json-files': 300, feed: null });
+    expect(settings.ITEM_PIPELINES).toEqual({
+      validate: 100,
+      dedupe: 200,
+      'json-files': 300,
+      'postgres-store': null,
+      feed: null,
+    });
   });
 
   it('applies defaults < environment < --set < explicit flags', () => {

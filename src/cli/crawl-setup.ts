@@ -1,0 +1,108 @@
+/**
+ * Everything a crawl needs, checked and opened before the first request: its arguments, the
+ * settings, the spider, the database when a pipeline stores there, the pipeline chain, and which
+ * days are already stored (to skip them). Any problem here is a UsageError: exit 2, nothing sent.
+ */
+import type { DataSource } from 'typeorm';
+import type { Logger } from 'winston';
+import { UsageError } from '../core/errors';
+import { PipelineChain } from '../core/pipeline';
+import type { Spider, SpiderArgs } from '../core/spider';
+import { openPriceStore } from '../db/open-store';
+import type { PriceStore } from '../db/price-store';
+import type { CoinHistoryItem } from '../items/coin-history-item';
+import { DATABASE_PIPELINES, PIPELINES, PipelineServices } from '../pipelines';
+import { storedDayFiles } from '../pipelines/json-files';
+import type { Settings } from '../settings';
+import { findSpider, SPIDERS } from '../spiders';
+import { todayUtc } from '../util/dates';
+import { validateCrawlArgs } from './crawl-args';
+import { settingsFromArgv } from './options';
+
+export interface PreparedCrawl {
+  settings: Settings;
+  spider: Spider<CoinHistoryItem>;
+  pipelines: PipelineChain<CoinHistoryItem>;
+  /** Counts the days skipped because they were already stored. */
+  skipped: { count: number };
+  /** Where items are stored, in words (for the log). */
+  storage: string[];
+  /** The log, for the database's retry messages; set by the command once it exists. */
+  logger: { current?: Logger };
+  close(): Promise<void>;
+}
+
+export async function prepareCrawl(
+  argv: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+): Promise<PreparedCrawl> {
+  const args = validateCrawlArgs({
+    coinIds: argv['coin-id'] as string[],
+    startDate: argv['start-date'] as string,
+    endDate: argv['end-date'] as string | undefined,
+  });
+  const SpiderClass = findSpider(String(argv.spider));
+  if (!SpiderClass) {
+    const known = SPIDERS.map((spider) => spider.spiderName).join(', ');
+    throw new UsageError(`--spider ${JSON.stringify(argv.spider)}: unknown spider (known: ${known})`);
+  }
+  const settings = settingsFromArgv(argv, env);
+  const enabled = PipelineChain.enabledNames(PIPELINES, settings);
+
+  const logger: { current?: Logger } = {};
+  const storage: string[] = [];
+  let dataSource: DataSource | undefined;
+  let priceStore: PriceStore | undefined;
+  if (enabled.some((name) => DATABASE_PIPELINES.has(name))) {
+    const opened = await openPriceStore(settings, () => logger.current);
+    ({ dataSource, store: priceStore } = opened);
+    storage.push(opened.description);
+  }
+  if (enabled.includes('json-files')) storage.push(`files in ${settings.DATA_DIR}/raw`);
+  const services: PipelineServices = { priceStore };
+  const pipelines = PipelineChain.fromSettings(PIPELINES, settings, services);
+
+  const skipped = { count: 0 };
+  const isStored = argv.force ? undefined : await storedDaysCheck(settings, enabled, args, priceStore);
+  const spiderArgs: SpiderArgs = {
+    ...args,
+    isStored: isStored
+      ? (coinId, date) => {
+          const stored = isStored(coinId, date);
+          if (stored) skipped.count += 1;
+          return stored;
+        }
+      : undefined,
+  };
+  return {
+    settings,
+    spider: new SpiderClass(spiderArgs, settings),
+    pipelines,
+    skipped,
+    storage,
+    logger,
+    close: async () => {
+      await dataSource?.destroy();
+    },
+  };
+}
+
+/**
+ * A day counts as stored when every enabled store has it: a valid file, and a row when the database
+ * is on. With no store enabled, nothing is skipped.
+ */
+async function storedDaysCheck(
+  settings: Settings,
+  enabled: string[],
+  { coinIds, startDate, endDate }: SpiderArgs,
+  priceStore: PriceStore | undefined,
+): Promise<((coinId: string, date: string) => boolean) | undefined> {
+  const checks: ((coinId: string, date: string) => boolean)[] = [];
+  if (enabled.includes('json-files')) checks.push(storedDayFiles(settings.DATA_DIR, todayUtc()));
+  if (priceStore) {
+    const rows = await priceStore.storedDays(coinIds, startDate, endDate);
+    checks.push((coinId, date) => rows.has(`${coinId}\u0000${date}`));
+  }
+  if (checks.length === 0) return undefined;
+  return (coinId, date) => checks.every((check) => check(coinId, date));
+}

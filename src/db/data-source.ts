@@ -1,0 +1,69 @@
+/**
+ * Where the tables live: Postgres at DATABASE_URL, or, without it, an embedded Postgres (PGlite)
+ * under `<DATA_DIR>/db`, so `--db-store` works on a fresh machine with no server. Same entities,
+ * same migrations, same SQL.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { PGliteDriver } from 'typeorm-pglite';
+import { UsageError } from '../core/errors';
+import { ENTITIES } from './entities';
+import { MIGRATIONS } from './migrations';
+
+export interface DatabaseOptions {
+  /** `postgres://user:password@host:port/db`; empty for the embedded database. */
+  databaseUrl: string;
+  /** The crawl's data folder: the embedded database goes to `<dataDir>/db`. */
+  dataDir: string;
+}
+
+/** Where the data goes, in words, never with the password: `Postgres at 127.0.0.1:5432/test`. */
+export function describeDatabase({ databaseUrl, dataDir }: DatabaseOptions): string {
+  if (!databaseUrl) return `embedded Postgres (PGlite) in ${join(dataDir, 'db')}`;
+  try {
+    const url = new URL(databaseUrl);
+    return `Postgres at ${url.hostname}:${url.port || 5432}${url.pathname}`;
+  } catch {
+    return 'Postgres at an unreadable DATABASE_URL';
+  }
+}
+
+export function createDataSource({ databaseUrl, dataDir }: DatabaseOptions): DataSource {
+  const common = { entities: ENTITIES, migrations: MIGRATIONS, synchronize: false, logging: false } as const;
+  if (databaseUrl) {
+    // A dead server must fail fast at start, not hang the crawl.
+    return new DataSource({ type: 'postgres', url: databaseUrl, connectTimeoutMS: 10_000, ...common });
+  }
+  return new DataSource({
+    type: 'postgres',
+    driver: new PGliteDriver({ dataDir: join(dataDir, 'db') }).driver,
+    ...common,
+  });
+}
+
+/**
+ * Connects and brings the schema up to date (runs pending migrations). A database that can't be
+ * reached is a UsageError naming where it was looked for (exit code 2, before any request).
+ */
+export async function openDatabase(options: DatabaseOptions): Promise<DataSource> {
+  const dataSource = createDataSource(options);
+  try {
+    if (!options.databaseUrl) mkdirSync(join(options.dataDir, 'db'), { recursive: true });
+    await dataSource.initialize();
+  } catch (error) {
+    const message = `database unreachable: ${describeDatabase(options)} (${errorSummary(error)})`;
+    throw new UsageError(message, { seeHelp: false });
+  }
+  await dataSource.runMigrations({ transaction: 'each' });
+  return dataSource;
+}
+
+/** The error's code and first line, with any connection string removed. */
+export function errorSummary(error: unknown): string {
+  const { code, message } = error as { code?: string; message?: string };
+  const firstLine = String(message ?? error)
+    .split('\n')[0]
+    .replace(/postgres(ql)?:\/\/\S+/g, '<DATABASE_URL>');
+  return code && !firstLine.includes(code) ? `${code}: ${firstLine}` : firstLine;
+}

@@ -207,6 +207,35 @@ describe('database faults', () => {
     }
   });
 
+  it('after kill -9, the same command stores every day exactly once', async () => {
+    mock.configure({ latencyMs: 60 });
+    const dataDir = tempDir();
+    const args = ['-c', 'bitcoin', '-s', '2020-01-01', '-e', '2020-04-09', '-d', '--concurrency', '4'];
+    const full = [
+      ...args,
+      '--job-dir',
+      join(dataDir, 'job'),
+      '--api-url',
+      mock.url,
+      '--data-dir',
+      dataDir,
+      ...quiet,
+    ];
+    const first = spawnCli(full, { env: { DATABASE_URL: db.url } });
+    while (readDayFiles(dataDir).size < 30) await new Promise((resolve) => setTimeout(resolve, 50));
+    first.child.kill('SIGKILL');
+    await first.done;
+    expect((await dailyRows()).length).toBeLessThan(100);
+
+    const second = await runCli(full, { env: { DATABASE_URL: db.url } });
+    expect(second.code).toBe(0);
+    const rows = await dailyRows();
+    expect(rows).toHaveLength(100);
+    expect(new Set(rows.map((r) => r.date)).size).toBe(100);
+    for (const row of rows) expect(row.usd_price).toBe(loadCsvPrices('bitcoin').get(row.date)?.price);
+    expect(await monthlyRows()).toEqual(expectedMonths(['bitcoin'], '2020-01-01', '2020-04-09'));
+  });
+
   it('treats a hostile coin id as data', async () => {
     const dataSource = await openDatabase({ databaseUrl: db.url, dataDir: tempDir() });
     const store = new PriceStore(dataSource, { times: 0, maxBackoffMs: 0 });

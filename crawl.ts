@@ -7,6 +7,7 @@ import { hideBin } from 'yargs/helpers';
 import { runCrawlCommand } from './src/cli/crawl-command';
 import { runMigrateCommand } from './src/cli/migrate-command';
 import { commonOptions, crawlOptions, rangeOptions } from './src/cli/options';
+import { DEFAULT_PLOT_COINS, runPlotCommand } from './src/cli/plot-command';
 import { runReprocessCommand } from './src/cli/reprocess-command';
 import { listSpiders } from './src/cli/list-command';
 import { UsageError } from './src/core/errors';
@@ -53,6 +54,23 @@ async function main(argv: string[]): Promise<number> {
       (y) => commonOptions(rangeOptions(y, false)),
       async (args) => {
         exitCode = await runReprocessCommand(args, process.env);
+      },
+    )
+    .command(
+      'plot',
+      `Charts of the stored prices (PNG and SVG): the last days, and the monthly min/max`,
+      (y) =>
+        commonOptions(y)
+          .option('coin-id', {
+            alias: ['coin_id', 'c'],
+            type: 'string',
+            array: true,
+            describe: `Coins to chart (default ${DEFAULT_PLOT_COINS.join(' ')})`,
+          })
+          .option('days', { type: 'string', default: '30', describe: 'How many of the last stored days' })
+          .option('out-dir', { type: 'string', describe: 'Where the charts go (setting FIGURES_DIR)' }),
+      async (args) => {
+        exitCode = await runPlotCommand(args, process.env);
       },
     )
     .command(

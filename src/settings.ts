@@ -71,6 +71,8 @@ export interface Settings {
 
   /** Output root: files go to `<DATA_DIR>/raw`. */
   DATA_DIR: string;
+  /** Where `crawl.ts plot` writes its charts. */
+  FIGURES_DIR: string;
   /** Keep the request queue here so a stopped or killed crawl resumes (Scrapy's JOBDIR). Empty: in memory. */
   JOB_DIR: string;
   /** Also store items in the database (turns the `postgres-store` pipeline on). */
@@ -124,6 +126,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   FEED_OVERWRITE: false,
 
   DATA_DIR: './data',
+  FIGURES_DIR: './reports/figures',
   JOB_DIR: '',
   DB_STORE: false,
   DATABASE_URL: '',

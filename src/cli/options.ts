@@ -75,6 +75,7 @@ const FLAG_SETTINGS: ReadonlyArray<[string, string, keyof Settings]> = [
   ['output', '--output', 'FEED_URI'],
   ['log-level', '--log-level', 'LOG_LEVEL'],
   ['log-file', '--log-file', 'LOG_FILE'],
+  ['out-dir', '--out-dir', 'FIGURES_DIR'],
 ];
 
 /**

@@ -36,7 +36,7 @@ function isRunning(pid: number): boolean {
   }
 }
 
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
+export async function writeFileAtomic(path: string, text: string | Buffer): Promise<void> {
   written += 1;
   const temporary = `${path}.${process.pid}.${written}.tmp`;
   try {

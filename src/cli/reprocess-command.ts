@@ -9,7 +9,7 @@ import type { Logger } from 'winston';
 import { createLogger, flushLogger } from '../core/logger';
 import { Progress } from '../core/progress';
 import { openPriceStore } from '../db/open-store';
-import { coinHistoryItemFromPayload, CoinHistoryItem } from '../items/coin-history-item';
+import { CoinHistoryItem, coinHistoryItemFromStored } from '../items/coin-history-item';
 import { rawDir } from '../pipelines/json-files';
 import { findProblem } from '../pipelines/validate';
 import { validateDayFilter, DayFilter } from './crawl-args';
@@ -102,7 +102,7 @@ async function readDayFile(file: DayFile, logger: Logger): Promise<CoinHistoryIt
     } else if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
       problem = 'no full_response object';
     } else {
-      const item = coinHistoryItemFromPayload(file.coinId, file.date, payload as Record<string, unknown>);
+      const item = coinHistoryItemFromStored(file.coinId, file.date, payload as Record<string, unknown>);
       problem = findProblem(item);
       if (!problem) return item;
     }

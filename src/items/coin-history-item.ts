@@ -34,6 +34,62 @@ export function coinHistoryItemFromPayload(
   };
 }
 
+/** One [unix ms, value] point of a `market_chart/range` series. */
+export type RangePoint = [number, number | null];
+
+/** What the range spider keeps of a day as its `full_response`: the day's points, marked by source. */
+export interface RangeDayResponse extends Record<string, unknown> {
+  source: 'market_chart/range';
+  coin_id: string;
+  date: string;
+  price: RangePoint | null;
+  market_cap: RangePoint | null;
+  total_volume: RangePoint | null;
+}
+
+/** Builds the item of one day from its `/coins/{id}/market_chart/range` points (null: no point that day). */
+export function coinHistoryItemFromRangePoints(
+  coinId: string,
+  date: string,
+  points: Pick<RangeDayResponse, 'price' | 'market_cap' | 'total_volume'>,
+): CoinHistoryItem {
+  const full_response: RangeDayResponse = { source: 'market_chart/range', coin_id: coinId, date, ...points };
+  return {
+    coin_id: coinId,
+    date,
+    usd_price: points.price?.[1] ?? null,
+    usd_market_cap: points.market_cap?.[1] ?? null,
+    usd_total_volume: points.total_volume?.[1] ?? null,
+    full_response,
+  };
+}
+
+/** The item again from a stored `full_response` (a day file, a row), whichever endpoint it came from. */
+export function coinHistoryItemFromStored(
+  coinId: string,
+  date: string,
+  fullResponse: Record<string, unknown>,
+): CoinHistoryItem {
+  if (fullResponse.source === 'market_chart/range') {
+    const { price, market_cap, total_volume } = fullResponse as RangeDayResponse;
+    return coinHistoryItemFromRangePoints(coinId, date, {
+      price: rangePoint(price),
+      market_cap: rangePoint(market_cap),
+      total_volume: rangePoint(total_volume),
+    });
+  }
+  return coinHistoryItemFromPayload(coinId, date, fullResponse);
+}
+
+function rangePoint(value: unknown): RangePoint | null {
+  return Array.isArray(value) &&
+    value.length === 2 &&
+    typeof value[0] === 'number' &&
+    (value[1] === null || Number.isFinite(value[1]))
+    ? (value as RangePoint)
+    : null;
+}
+
 /** Whether the payload had market data at all. */
 export function hasMarketData(item: CoinHistoryItem): boolean {
   return asRecord(item.full_response.market_data) !== undefined;

@@ -4,8 +4,12 @@
 import type { SpiderClass } from '../core/spider';
 import type { CoinHistoryItem } from '../items/coin-history-item';
 import { CoinGeckoHistorySpider } from './coingecko-history';
+import { CoinGeckoMarketChartSpider } from './coingecko-market-chart';
 
-export const SPIDERS: ReadonlyArray<SpiderClass<CoinHistoryItem>> = [CoinGeckoHistorySpider];
+export const SPIDERS: ReadonlyArray<SpiderClass<CoinHistoryItem>> = [
+  CoinGeckoHistorySpider,
+  CoinGeckoMarketChartSpider,
+];
 
 export const DEFAULT_SPIDER = CoinGeckoHistorySpider.spiderName;
 

@@ -289,6 +289,32 @@ describe('reprocess and the embedded database', () => {
     expect({ days: await dailyRows(), months: await monthlyRows() }).toEqual(stored);
   });
 
+  it("reprocesses the range spider's files to the same rows", async () => {
+    const dataDir = tempDir();
+    const args = [
+      '-c',
+      'cardano',
+      '-s',
+      '2021-04-01',
+      '-e',
+      '2021-04-30',
+      '-d',
+      '--spider',
+      'coingecko_market_chart',
+    ];
+    expect((await crawl(args, dataDir)).code).toBe(0);
+    const stored = { days: await dailyRows(), months: await monthlyRows() };
+    expect(stored.days.map((r) => r.usd_price)).toEqual(
+      stored.days.map((r) => loadCsvPrices('cardano').get(r.date)?.price),
+    );
+    await db.query('TRUNCATE coingecko_scraped_data, coingecko_processed_data');
+    const result = await runCli(['reprocess', '--data-dir', dataDir, ...quiet], {
+      env: { DATABASE_URL: db.url },
+    });
+    expect(result.code).toBe(0);
+    expect({ days: await dailyRows(), months: await monthlyRows() }).toEqual(stored);
+  });
+
   it('stores into an embedded Postgres under <data-dir>/db when DATABASE_URL is not set', async () => {
     const dataDir = tempDir();
     const result = await crawl(

@@ -9,6 +9,7 @@ import { runMigrateCommand } from './src/cli/migrate-command';
 import { commonOptions, crawlOptions, rangeOptions } from './src/cli/options';
 import { DEFAULT_PLOT_COINS, runPlotCommand } from './src/cli/plot-command';
 import { runReprocessCommand } from './src/cli/reprocess-command';
+import { reportOptions, runReportCommand } from './src/cli/report-command';
 import { listSpiders } from './src/cli/list-command';
 import { UsageError } from './src/core/errors';
 
@@ -71,6 +72,14 @@ async function main(argv: string[]): Promise<number> {
           .option('out-dir', { type: 'string', describe: 'Where the charts go (setting FIGURES_DIR)' }),
       async (args) => {
         exitCode = await runPlotCommand(args, process.env);
+      },
+    )
+    .command(
+      'report <name>',
+      'Run a stored query (sql/queries/NAME.sql) on the database and print its result',
+      (y) => reportOptions(y),
+      async (args) => {
+        exitCode = await runReportCommand(args, process.env);
       },
     )
     .command(

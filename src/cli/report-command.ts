@@ -1,0 +1,177 @@
+/**
+ * `crawl.ts report NAME`: runs the stored query `sql/queries/NAME.sql` on the database (DATABASE_URL,
+ * or the embedded one) and prints its result on stdout, as an aligned table (default), CSV or JSON.
+ * Every query takes the same three positional parameters, from the same flags as `reprocess`:
+ * `$1` coin ids, comma-separated (`--coin-id`), `$2` first day (`--start-date`), `$3` last day
+ * (`--end-date`); each NULL when not given. Logs go to stderr, so stdout holds the result alone.
+ */
+import { promises as fs, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Argv } from 'yargs';
+import { UsageError } from '../core/errors';
+import { createLogger, flushLogger } from '../core/logger';
+import { openPriceStore } from '../db/open-store';
+import { validateDayFilter } from './crawl-args';
+import { commonOptions, rangeOptions, settingsFromArgv } from './options';
+
+/** Where the reports live: one query per `.sql` file, named by the file. */
+export const QUERIES_DIR = resolve(__dirname, '../../sql/queries');
+
+export const REPORT_FORMATS = ['table', 'csv', 'json'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+export type Row = Record<string, unknown>;
+
+/** The reports there are: the `.sql` files of QUERIES_DIR, without the extension, sorted. */
+export function knownReports(dir = QUERIES_DIR): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((name) => name.endsWith('.sql'))
+    .map((name) => name.slice(0, -'.sql'.length))
+    .sort();
+}
+
+const last = (value: unknown) => (Array.isArray(value) ? value[value.length - 1] : value);
+
+export function reportOptions<T>(yargs: Argv<T>) {
+  return commonOptions(rangeOptions(yargs, false))
+    .positional('name', {
+      type: 'string',
+      describe: `The report: a query of sql/queries (${knownReports().join(', ') || 'none yet'})`,
+    })
+    .option('format', {
+      alias: 'f',
+      type: 'string',
+      coerce: last,
+      default: 'table',
+      describe: `Output: ${REPORT_FORMATS.join(', ')}`,
+    });
+}
+
+export async function runReportCommand(
+  argv: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
+  // Everything the user typed is checked before the database is opened or anything is logged.
+  const name = String(argv.name ?? '');
+  const known = knownReports();
+  if (!known.includes(name)) {
+    throw new UsageError(
+      `report ${JSON.stringify(name)}: unknown; known reports: ${known.join(', ') || `none in ${QUERIES_DIR}`}`,
+    );
+  }
+  const format = String(argv.format ?? 'table');
+  if (!(REPORT_FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(`--format ${JSON.stringify(format)}: expected one of ${REPORT_FORMATS.join(', ')}`);
+  }
+  const filter = validateDayFilter({
+    coinIds: argv['coin-id'] as string[] | undefined,
+    startDate: argv['start-date'] as string | undefined,
+    endDate: argv['end-date'] as string | undefined,
+  });
+  const settings = settingsFromArgv(argv, env);
+  const sql = await fs.readFile(join(QUERIES_DIR, `${name}.sql`), 'utf8');
+  const params = [filter.coinIds?.join(',') ?? null, filter.startDate ?? null, filter.endDate ?? null];
+
+  const logger = createLogger({ level: settings.LOG_LEVEL, file: settings.LOG_FILE || undefined });
+  try {
+    const { dataSource, description } = await openPriceStore(settings, () => logger);
+    let rows: Row[];
+    try {
+      rows = (await dataSource.query(sql, params)) as Row[];
+    } finally {
+      await dataSource.destroy();
+    }
+    const output = formatRows(rows, format as ReportFormat);
+    await new Promise<void>((done, fail) =>
+      process.stdout.write(output, (error) => (error ? fail(error) : done())),
+    );
+    const filters = [
+      filter.coinIds && `coins ${filter.coinIds.join(', ')}`,
+      filter.startDate && `from ${filter.startDate}`,
+      filter.endDate && `to ${filter.endDate}`,
+    ].filter(Boolean);
+    logger.info(
+      `report ${name} on ${description}${filters.length ? ` (${filters.join(', ')})` : ''}: ${rows.length} rows`,
+    );
+    return 0;
+  } finally {
+    await flushLogger(logger);
+  }
+}
+
+/** The whole output for these rows, ending with a newline. */
+export function formatRows(rows: readonly Row[], format: ReportFormat): string {
+  if (format === 'json') return `${JSON.stringify(rows, null, 2)}\n`;
+  if (format === 'csv') return formatCsv(rows);
+  return formatTable(rows);
+}
+
+/** The columns of the rows, in the query's order. */
+function columnsOf(rows: readonly Row[]): string[] {
+  return rows.length ? Object.keys(rows[0]) : [];
+}
+
+/**
+ * RFC 4180: a header line, then one line per row, CRLF line ends; a field holding a comma, a quote or
+ * a line break is quoted, its quotes doubled. Null is an empty field; numbers keep every digit.
+ */
+export function formatCsv(rows: readonly Row[]): string {
+  const columns = columnsOf(rows);
+  if (columns.length === 0) return '';
+  const field = (value: unknown) => {
+    const text = csvText(value);
+    return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  };
+  const lines = [columns, ...rows.map((row) => columns.map((column) => row[column]))];
+  return lines.map((values) => values.map(field).join(',')).join('\r\n') + '\r\n';
+}
+
+function csvText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+/**
+ * An aligned table for people: a header, a rule, one line per row; columns two spaces apart, numbers
+ * right-aligned and rounded to about six significant digits (never fewer than two decimals), null
+ * blank. No rows: `(0 rows)`.
+ */
+export function formatTable(rows: readonly Row[]): string {
+  const columns = columnsOf(rows);
+  if (columns.length === 0) return '(0 rows)\n';
+  const numeric = columns.map((column) =>
+    rows.every((row) => row[column] === null || typeof row[column] === 'number'),
+  );
+  const cells = rows.map((row) =>
+    columns.map((column) => {
+      const value = row[column];
+      return typeof value === 'number' ? formatNumber(value) : csvText(value);
+    }),
+  );
+  const widths = columns.map((column, i) => Math.max(column.length, ...cells.map((line) => line[i].length)));
+  const line = (values: string[]) =>
+    values
+      .map((value, i) => (numeric[i] ? value.padStart(widths[i]) : value.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return (
+    [line(columns), line(widths.map((width) => '-'.repeat(width))), ...cells.map(line)].join('\n') + '\n'
+  );
+}
+
+/** Whole numbers as they are; others to about 6 significant digits, 2 to 10 decimals. */
+export function formatNumber(value: number): string {
+  if (!Number.isFinite(value) || Number.isInteger(value)) return String(value);
+  const digitsBeforePoint = Math.floor(Math.log10(Math.abs(value))) + 1;
+  const decimals = Math.min(10, Math.max(2, 6 - digitsBeforePoint));
+  // Trailing zeros past the second decimal say nothing: 12.5000 -> 12.50.
+  return value.toFixed(decimals).replace(/(\.\d\d\d*?)0+$/, '$1');
+}

@@ -73,7 +73,8 @@ export class PriceStore {
       try {
         return await work();
       } catch (error) {
-        if (!isConnectionLost(error) || attempt > this.retry.times) throw new Error(`database: ${errorSummary(error)}`, { cause: error });
+        if (!isConnectionLost(error) || attempt > this.retry.times)
+          throw new Error(`database: ${errorSummary(error)}`, { cause: error });
         const waitMs = Math.min(this.retry.maxBackoffMs, 250 * 2 ** (attempt - 1));
         this.retry.onRetry?.(attempt, waitMs, error);
         await sleep(waitMs);

@@ -2,10 +2,11 @@
  * `coingecko_history`: one `/coins/{id}/history` request per coin per day, each answer one
  * CoinHistoryItem. The port of the original Scrapy spider, minus its crash on days without data.
  */
-import { Spider, SpiderContext, SpiderRequest, SpiderResponse } from '../core/spider';
+import type { SpiderContext, SpiderRequest, SpiderResponse } from '../core/spider';
 import { coinHistoryItemFromPayload, CoinHistoryItem, hasMarketData } from '../items/coin-history-item';
 import { eachDay, toDayMonthYear } from '../util/dates';
-import { apiBaseUrl, apiKeyHeaders, planRateLimit, readApiAnswer } from './coingecko-api';
+import { apiBaseUrl, readApiAnswer } from './coingecko-api';
+import { CoinGeckoSpider } from './coingecko-spider';
 import { RetryRequest } from '../core/errors';
 
 interface DayMeta extends Record<string, unknown> {
@@ -13,13 +14,11 @@ interface DayMeta extends Record<string, unknown> {
   date: string;
 }
 
-export class CoinGeckoHistorySpider extends Spider<CoinHistoryItem> {
+export class CoinGeckoHistorySpider extends CoinGeckoSpider {
   static readonly spiderName = 'coingecko_history';
   static readonly description = 'USD price, market cap and volume per coin per day, from /coins/{id}/history';
 
   readonly name = CoinGeckoHistorySpider.spiderName;
-  // 400 (bad date), 401 (key or 365-day limit), 404 (unknown coin) carry messages worth reading.
-  override readonly handleHttpStatusList = [400, 401, 403, 404];
 
   *startRequests(): Generator<SpiderRequest> {
     const base = apiBaseUrl(this.settings);
@@ -49,17 +48,5 @@ export class CoinGeckoHistorySpider extends Spider<CoinHistoryItem> {
     const item = coinHistoryItemFromPayload(coinId, date, payload);
     if (!hasMarketData(item)) stats.inc('coingecko/no_market_data_count');
     return [item];
-  }
-
-  override rateLimitPreset(): number {
-    return planRateLimit(this.settings);
-  }
-
-  override requestHeaders(): Record<string, string> {
-    return {
-      accept: 'application/json',
-      'user-agent': this.settings.USER_AGENT,
-      ...apiKeyHeaders(this.settings),
-    };
   }
 }

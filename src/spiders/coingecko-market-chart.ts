@@ -5,10 +5,11 @@
  * 5 hours).
  */
 import { RetryRequest } from '../core/errors';
-import { Spider, SpiderContext, SpiderRequest, SpiderResponse } from '../core/spider';
+import type { SpiderContext, SpiderRequest, SpiderResponse } from '../core/spider';
 import { CoinHistoryItem, coinHistoryItemFromRangePoints, RangePoint } from '../items/coin-history-item';
 import { eachDay, todayUtc } from '../util/dates';
-import { apiBaseUrl, apiKeyHeaders, planRateLimit, readApiAnswer } from './coingecko-api';
+import { apiBaseUrl, readApiAnswer } from './coingecko-api';
+import { CoinGeckoSpider } from './coingecko-spider';
 import { chunkRun, DayRange, dayNumber, isoDay, missingRuns, MS_PER_DAY, widenRange } from './day-chunks';
 
 /** Most days per request: a year of daily points is ~40 kB, and a failed request costs at most that. */
@@ -32,14 +33,12 @@ interface ChunkMeta extends Record<string, unknown> {
   days: DayRange;
 }
 
-export class CoinGeckoMarketChartSpider extends Spider<CoinHistoryItem> {
+export class CoinGeckoMarketChartSpider extends CoinGeckoSpider {
   static readonly spiderName = 'coingecko_market_chart';
   static readonly description =
     'USD price, market cap and volume per coin per day, up to 365 days a request, from /coins/{id}/market_chart/range';
 
   readonly name = CoinGeckoMarketChartSpider.spiderName;
-  // 400 (bad parameters), 401 (key or 365-day limit), 404 (unknown coin) carry messages worth reading.
-  override readonly handleHttpStatusList = [400, 401, 403, 404];
 
   *startRequests(): Generator<SpiderRequest> {
     const base = apiBaseUrl(this.settings);
@@ -88,18 +87,6 @@ export class CoinGeckoMarketChartSpider extends Spider<CoinHistoryItem> {
         total_volume: volume,
       });
     });
-  }
-
-  override rateLimitPreset(): number {
-    return planRateLimit(this.settings);
-  }
-
-  override requestHeaders(): Record<string, string> {
-    return {
-      accept: 'application/json',
-      'user-agent': this.settings.USER_AGENT,
-      ...apiKeyHeaders(this.settings),
-    };
   }
 }
 

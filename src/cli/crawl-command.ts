@@ -4,6 +4,7 @@
  * was stopped. Ctrl-C or SIGTERM stops gracefully; a second one quits at once.
  */
 import { Engine } from '../core/engine';
+import { StatsCollector } from '../core/stats';
 import { createLogger, flushLogger } from '../core/logger';
 import { Progress } from '../core/progress';
 import { describeSettings } from '../core/settings-loader';
@@ -24,7 +25,9 @@ export async function runCrawlCommand(
     consoleStream: progress.logStream(),
   });
   crawl.logger.current = logger;
-  const engine = new Engine({ settings, logger, pipelines, progress });
+  const stats = new StatsCollector();
+  stats.set('incremental/skipped_count', crawl.skipped.count);
+  const engine = new Engine({ settings, logger, pipelines, progress, stats });
   let stopRequested = false;
   const stopOnSignal = (signal: NodeJS.Signals) => {
     if (stopRequested) process.exit(130);

@@ -52,7 +52,7 @@ export class Progress {
   tick(label: string, count = 1): string {
     this.done += count;
     this.bar?.increment(count, { last: label });
-    const percent = this.total ? Math.floor((this.done / this.total) * 100) : 100;
+    const percent = this.total ? Math.floor((this.done * 100) / this.total) : 100;
     return `${this.done}/${this.total} ${percent}% ETA ${formatDuration(this.etaMs())}`;
   }
 

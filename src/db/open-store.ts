@@ -5,8 +5,7 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'winston';
 import type { Settings } from '../settings';
-import { describeDatabase, errorSummary, openDatabase } from './data-source';
-import { PriceStore } from './price-store';
+import type { PriceStore } from './price-store';
 
 export interface OpenStore {
   dataSource: DataSource;
@@ -17,6 +16,11 @@ export interface OpenStore {
 
 /** `logger` is read when a retry happens, so it may be set after the store is opened. */
 export async function openPriceStore(settings: Settings, log: () => Logger | undefined): Promise<OpenStore> {
+  // TypeORM, pg and PGlite take half a second to load: only the commands that use the database pay it.
+  const [{ describeDatabase, errorSummary, openDatabase }, { PriceStore }] = await Promise.all([
+    import('./data-source.js'),
+    import('./price-store.js'),
+  ]);
   const options = { databaseUrl: settings.DATABASE_URL, dataDir: settings.DATA_DIR };
   const dataSource = await openDatabase(options);
   const store = new PriceStore(dataSource, {

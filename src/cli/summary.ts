@@ -17,8 +17,7 @@ export function logCrawlSummary(
   logger: Logger,
   { skipped, resumeHint }: SummaryExtras,
 ): void {
-  logger.info(`Dumping crawl stats:
-${JSON.stringify(result.stats, null, 2)}`);
+  logger.info(`Dumping crawl stats:\n${JSON.stringify(result.stats, null, 2)}`);
   const { requestCount, failures, lostItems, stoppedBy } = result;
   const scraped = Number(result.stats['item_scraped_count'] ?? 0);
   const seconds = Number(result.stats['elapsed_time_seconds'] ?? 0).toFixed(1);

@@ -84,7 +84,10 @@ export function readDayFiles(
   const dir = join(dataDir, 'raw');
   const files = new Map();
   if (!existsSync(dir)) return files;
-  for (const name of readdirSync(dir).sort())
+  // Only finished files: a running crawl's `.tmp` files are being written (and renamed away).
+  for (const name of readdirSync(dir)
+    .filter((n) => n.endsWith('.json'))
+    .sort())
     files.set(name, JSON.parse(readFileSync(join(dir, name), 'utf8')));
   return files;
 }

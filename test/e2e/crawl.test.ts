@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCsvPrices, MockApi, startMockApi } from '../mock-api/server';
+import { MOCK_DEFAULTS } from '../helpers/mock-defaults';
 import { readDayFiles, runCli, tempDir } from '../helpers/cli';
 
 let mock: MockApi;
@@ -12,15 +13,7 @@ beforeAll(async () => {
   mock = await startMockApi();
 });
 afterAll(() => mock.close());
-beforeEach(() =>
-  mock.configure({
-    rateLimit: undefined,
-    faults: undefined,
-    plan: 'pro',
-    apiKey: undefined,
-    today: undefined,
-  }),
-);
+beforeEach(() => mock.configure(MOCK_DEFAULTS));
 
 const btc = loadCsvPrices('bitcoin');
 const ada = loadCsvPrices('cardano');

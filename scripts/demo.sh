@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 port=${MOCK_PORT:-8787}
-npx tsx test/mock-api/main.ts --port "$port" --quiet >/tmp/coingecko-mock-$port.log 2>&1 &
+node --import tsx test/mock-api/main.ts --port "$port" --quiet >/tmp/coingecko-mock-$port.log 2>&1 &
 mock=$!
 trap 'kill $mock 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
@@ -17,4 +17,4 @@ done
 
 args=("$@")
 [ ${#args[@]} -gt 0 ] || args=(--coin-id bitcoin --start-date 2017-12-15 --end-date 2017-12-30)
-npx tsx crawl.ts "${args[@]}" --api-url "http://127.0.0.1:$port/api/v3"
+node --import tsx crawl.ts "${args[@]}" --api-url "http://127.0.0.1:$port/api/v3"

@@ -9,7 +9,7 @@ import { DEFAULT_SETTINGS, Settings } from '../settings';
 import { DEFAULT_SPIDER } from '../spiders';
 
 /** A flag given twice: the last one wins, as in most command lines. */
-const last = (value: string | string[]) => (Array.isArray(value) ? value[value.length - 1] : value);
+export const last = <T>(value: T | T[]): T => (Array.isArray(value) ? value[value.length - 1] : value);
 
 const text = (describe: string) => ({ type: 'string' as const, coerce: last, describe });
 

@@ -12,7 +12,7 @@ import { UsageError } from '../core/errors';
 import { createLogger, flushLogger } from '../core/logger';
 import { openPriceStore } from '../db/open-store';
 import { validateDayFilter } from './crawl-args';
-import { commonOptions, rangeOptions, settingsFromArgv } from './options';
+import { commonOptions, last, rangeOptions, settingsFromArgv } from './options';
 
 /** Where the reports live: one query per `.sql` file, named by the file. */
 export const QUERIES_DIR = resolve(__dirname, '../../sql/queries');
@@ -35,8 +35,6 @@ export function knownReports(dir = QUERIES_DIR): string[] {
     .map((name) => name.slice(0, -'.sql'.length))
     .sort();
 }
-
-const last = (value: unknown) => (Array.isArray(value) ? value[value.length - 1] : value);
 
 export function reportOptions<T>(yargs: Argv<T>) {
   return commonOptions(rangeOptions(yargs, false))

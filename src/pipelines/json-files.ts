@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { ItemPipeline, PipelineContext } from '../core/pipeline';
 import type { CoinHistoryItem } from '../items/coin-history-item';
 import { removeStaleTemporaryFiles, writeFileAtomic } from '../util/atomic-write';
+import { addDays } from '../util/dates';
 import { safeFileComponent } from '../util/safe-filename';
 
 export function rawDir(dataDir: string): string {
@@ -31,7 +32,7 @@ export function storedDayFiles(dataDir: string, today: string): (coinId: string,
   } catch {
     names = new Set();
   }
-  const yesterday = new Date(Date.parse(`${today}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+  const yesterday = addDays(today, -1);
   return (coinId, date) => {
     const name = dayFileName(coinId, date);
     if (!names.has(name)) return false;

@@ -41,3 +41,8 @@ export function toDayMonthYear(isoDay: string): string {
   const [year, month, day] = isoDay.split('-');
   return `${day}-${month}-${year}`;
 }
+
+/** The ISO day `days` days after `isoDay` (before, when negative). */
+export function addDays(isoDay: string, days: number): string {
+  return DateTime.fromISO(isoDay, { zone: 'utc' }).plus({ days }).toISODate() as string;
+}

@@ -1,6 +1,7 @@
 /**
- * The command line: `crawl` (the default), `list`. Bad usage is one line on stderr and exit code 2;
- * a crawl exits 0 when every requested day was stored and 1 when some failed.
+ * The command line: `crawl` (the default), `daily`, the job queue's `schedule`, `worker`, `backfill`
+ * and `runs`, and `list`, `reprocess`, `plot`, `report`, `migrate`. Bad usage is one line on stderr
+ * and exit code 2; a crawl exits 0 when every requested day was stored and 1 when some failed.
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -11,6 +12,10 @@ import { DEFAULT_PLOT_COINS, runPlotCommand } from './src/cli/plot-command';
 import { runReprocessCommand } from './src/cli/reprocess-command';
 import { reportOptions, runReportCommand } from './src/cli/report-command';
 import { listSpiders } from './src/cli/list-command';
+import { backfillOptions, runBackfillCommand } from './src/cli/backfill-command';
+import { dailyOptions, runDailyCommand } from './src/cli/daily-command';
+import { runRunsCommand, runsOptions } from './src/cli/runs-command';
+import { runWorkerCommand, scheduleOptions, workerOptions } from './src/cli/worker-command';
 import { UsageError } from './src/core/errors';
 
 const EXAMPLES: [string, string][] = [
@@ -30,6 +35,9 @@ const EXAMPLES: [string, string][] = [
     '$0 -c bitcoin -s 2024-01-01 --api-url http://127.0.0.1:8000/api/v3',
     'against the mock API (npm run mock-api)',
   ],
+  ['$0 daily', 'today and any missing day of the last week, for bitcoin, ethereum and cardano'],
+  ['$0 schedule', 'the daily jobs at 03:00 UTC on the job queue (needs DATABASE_URL), and a worker'],
+  ['$0 backfill -c bitcoin -s 2024-01-01 -e 2024-12-31', 'a year, one job a month, for the workers'],
   ['$0 list', 'the spiders there are'],
 ];
 
@@ -44,6 +52,46 @@ async function main(argv: string[]): Promise<number> {
       (y) => crawlOptions(y),
       async (args) => {
         exitCode = await runCrawlCommand(args, process.env);
+      },
+    )
+    .command(
+      'daily',
+      'The daily job once: the day (default today, UTC) and any missing day before it, to files and database',
+      (y) => dailyOptions(y),
+      async (args) => {
+        exitCode = await runDailyCommand(args, process.env);
+      },
+    )
+    .command(
+      'schedule',
+      'Queue the daily jobs on a cron schedule (default 03:00 UTC) and run jobs (needs DATABASE_URL)',
+      (y) => scheduleOptions(y),
+      async (args) => {
+        exitCode = await runWorkerCommand(args, process.env, { schedule: true });
+      },
+    )
+    .command(
+      'worker',
+      'Run queued jobs (daily and backfill); start several, here or on other machines',
+      (y) => workerOptions(y),
+      async (args) => {
+        exitCode = await runWorkerCommand(args, process.env, { schedule: false });
+      },
+    )
+    .command(
+      'backfill',
+      'Queue a range of days as jobs, one per coin and month, for the workers',
+      (y) => backfillOptions(y),
+      async (args) => {
+        exitCode = await runBackfillCommand(args, process.env);
+      },
+    )
+    .command(
+      'runs',
+      'The recent jobs: coin, days, state, attempts, items stored, duration, error',
+      (y) => runsOptions(y),
+      async (args) => {
+        exitCode = await runRunsCommand(args, process.env);
       },
     )
     .command('list', 'List the spiders', {}, () => {

@@ -92,6 +92,25 @@ export interface Settings {
   LOG_FILE: string;
   /** Progress bar with ETA: `auto` shows it when stderr is a terminal. */
   PROGRESS_BAR: ProgressMode;
+
+  /** Coins of the daily job (`crawl.ts daily`, and the scheduler's daily jobs). */
+  DAILY_COINS: string[];
+  /** The daily job also fills any of this many last days that are missing (the day itself included). */
+  DAILY_CATCHUP_DAYS: number;
+  /** When the scheduler queues the daily jobs: a cron expression (minute hour day month weekday). */
+  SCHEDULE_CRON: string;
+  /** Time zone of SCHEDULE_CRON (an IANA name such as UTC or Europe/Paris). */
+  SCHEDULE_TIMEZONE: string;
+  /** Retries of a failed job (the original Airflow DAG's 3). */
+  JOB_RETRY_LIMIT: number;
+  /** Seconds before a failed job is tried again (the original DAG's 5 minutes). */
+  JOB_RETRY_DELAY: number;
+  /** Seconds a job may run before it is taken as lost (a killed worker) and tried again. */
+  JOB_TIMEOUT: number;
+  /** Seconds an idle worker waits before it looks for a job again. */
+  WORKER_POLL_INTERVAL: number;
+  /** Postgres schema of the job queue's tables (pg-boss). */
+  QUEUE_SCHEMA: string;
 }
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
@@ -137,6 +156,16 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   LOG_LEVEL: 'info',
   LOG_FILE: '',
   PROGRESS_BAR: 'auto',
+
+  DAILY_COINS: ['bitcoin', 'ethereum', 'cardano'],
+  DAILY_CATCHUP_DAYS: 7,
+  SCHEDULE_CRON: '0 3 * * *',
+  SCHEDULE_TIMEZONE: 'UTC',
+  JOB_RETRY_LIMIT: 3,
+  JOB_RETRY_DELAY: 300,
+  JOB_TIMEOUT: 1800,
+  WORKER_POLL_INTERVAL: 2,
+  QUEUE_SCHEMA: 'pgboss',
 });
 
 /**
@@ -152,6 +181,9 @@ export const ENV_ALIASES: Readonly<Partial<Record<keyof Settings, string>>> = Ob
   JOB_DIR: 'JOB_DIR',
   LOG_LEVEL: 'LOG_LEVEL',
   LOG_FILE: 'LOG_FILE',
+  DAILY_COINS: 'DAILY_COINS',
+  DAILY_CATCHUP_DAYS: 'DAILY_CATCHUP_DAYS',
+  SCHEDULE_CRON: 'SCHEDULE_CRON',
 });
 
 /** Settings that must never be printed or written anywhere. */

@@ -11,23 +11,16 @@ const COIN_ID = /^[a-z0-9][a-z0-9-]*$/;
 
 export interface RawCrawlArgs {
   coinIds: string[];
+  /** Where the ids came from, for errors (default `--coin-id`). */
+  coinSource?: string;
   startDate: string;
   endDate?: string;
 }
 
 export function validateCrawlArgs(raw: RawCrawlArgs, today = todayUtc()): SpiderArgs {
-  const coinIds = [
-    ...new Set(raw.coinIds.flatMap((text) => String(text).split(',')).map((id) => id.trim())),
-  ].filter((id) => id !== '');
+  const coinIds = checkCoinIds(raw.coinIds, raw.coinSource);
   if (coinIds.length === 0)
-    throw new UsageError('--coin-id: give at least one CoinGecko id, e.g. --coin-id bitcoin');
-  for (const id of coinIds) {
-    if (!COIN_ID.test(id)) {
-      throw new UsageError(
-        `--coin-id ${JSON.stringify(id)}: not a CoinGecko id (lowercase letters, digits and dashes, e.g. bitcoin)`,
-      );
-    }
-  }
+    throw new UsageError(`${raw.coinSource ?? '--coin-id'}: give at least one CoinGecko id, e.g. bitcoin`);
 
   const startDate = checkDay('--start-date', raw.startDate);
   const endDate = raw.endDate === undefined ? startDate : checkDay('--end-date', raw.endDate);
@@ -64,21 +57,21 @@ export function validateDayFilter(raw: {
 }
 
 /** Ids from `--coin-id a b,c`: split, trimmed, deduplicated, each checked. */
-function checkCoinIds(texts: string[]): string[] {
+function checkCoinIds(texts: string[], source = '--coin-id'): string[] {
   const coinIds = [
     ...new Set(texts.flatMap((text) => String(text).split(',')).map((id) => id.trim())),
   ].filter((id) => id !== '');
   for (const id of coinIds) {
     if (!COIN_ID.test(id)) {
       throw new UsageError(
-        `--coin-id ${JSON.stringify(id)}: not a CoinGecko id (lowercase letters, digits and dashes, e.g. bitcoin)`,
+        `${source} ${JSON.stringify(id)}: not a CoinGecko id (lowercase letters, digits and dashes, e.g. bitcoin)`,
       );
     }
   }
   return coinIds;
 }
 
-function checkDay(flag: string, text: unknown): string {
+export function checkDay(flag: string, text: unknown): string {
   const value = String(text ?? '').trim();
   if (!isIsoDay(value))
     throw new UsageError(`${flag} ${JSON.stringify(value)}: not a real date in YYYY-MM-DD`);

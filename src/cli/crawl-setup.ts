@@ -32,6 +32,15 @@ export interface PreparedCrawl {
   close(): Promise<void>;
 }
 
+/** What to crawl, checked: the coins and days, the spider, and whether stored days are fetched again. */
+export interface CrawlRequest {
+  args: SpiderArgs;
+  spiderName: string;
+  /** Fetch days that are already stored again. */
+  force?: boolean;
+}
+
+/** The crawl the command line asks for: its flags checked, then opened with `openCrawl`. */
 export async function prepareCrawl(
   argv: Record<string, unknown>,
   env: NodeJS.ProcessEnv,
@@ -41,12 +50,24 @@ export async function prepareCrawl(
     startDate: argv['start-date'] as string,
     endDate: argv['end-date'] as string | undefined,
   });
-  const SpiderClass = findSpider(String(argv.spider));
-  if (!SpiderClass) {
-    const known = SPIDERS.map((spider) => spider.spiderName).join(', ');
-    throw new UsageError(`--spider ${JSON.stringify(argv.spider)}: unknown spider (known: ${known})`);
-  }
-  const settings = settingsFromArgv(argv, env);
+  const spiderName = checkSpiderName(String(argv.spider));
+  return openCrawl({ args, spiderName, force: Boolean(argv.force) }, settingsFromArgv(argv, env));
+}
+
+/** The spider's name, or a UsageError listing the known ones. */
+export function checkSpiderName(name: string, flag = '--spider'): string {
+  if (findSpider(name)) return name;
+  const known = SPIDERS.map((spider) => spider.spiderName).join(', ');
+  throw new UsageError(`${flag} ${JSON.stringify(name)}: unknown spider (known: ${known})`);
+}
+
+/** Opens what a crawl needs (the database when a pipeline stores there) for checked arguments. */
+export async function openCrawl(
+  { args, spiderName, force }: CrawlRequest,
+  settings: Settings,
+): Promise<PreparedCrawl> {
+  const SpiderClass = findSpider(spiderName);
+  if (!SpiderClass) throw new UsageError(`unknown spider ${JSON.stringify(spiderName)}`);
   const enabled = PipelineChain.enabledNames(PIPELINES, settings);
 
   const logger: { current?: Logger } = {};
@@ -63,7 +84,7 @@ export async function prepareCrawl(
   const pipelines = PipelineChain.fromSettings(PIPELINES, settings, services);
 
   const skipped = { count: 0 };
-  const isStored = argv.force ? undefined : await storedDaysCheck(settings, enabled, args, priceStore);
+  const isStored = force ? undefined : await storedDaysCheck(settings, enabled, args, priceStore);
   const spiderArgs: SpiderArgs = {
     ...args,
     isStored: isStored

@@ -47,7 +47,7 @@ export function rangeOptions<T>(yargs: Argv<T>, required: boolean) {
 }
 
 export function crawlOptions<T>(yargs: Argv<T>) {
-  return commonOptions(rangeOptions(yargs, true))
+  return fetchOptions(commonOptions(rangeOptions(yargs, true)))
     .option('db-store', {
       alias: ['db_store', 'd'],
       ...text('Also store in the database (bare flag, or true/false/yes/no/1/0)'),
@@ -58,11 +58,16 @@ export function crawlOptions<T>(yargs: Argv<T>) {
       describe: 'Fetch days that are already stored again (default: skip them)',
     })
     .option('spider', { ...text('Spider to run (see `list`)'), default: DEFAULT_SPIDER })
-    .option('api-url', text('API base URL (env COINGECKO_API_URL)'))
     .option('job-dir', text('Keep the request queue here, to resume a stopped crawl (env JOB_DIR)'))
-    .option('concurrency', text(`Most requests in flight (default ${DEFAULT_SETTINGS.CONCURRENT_REQUESTS})`))
-    .option('rate-limit', text("Most requests per minute (default: the API plan's, or learned from 429s)"))
     .option('output', { alias: 'o', ...text('Also write every item to this JSON Lines feed') });
+}
+
+/** How requests are sent: every command that crawls (`crawl`, `daily`, `worker`, `schedule`). */
+export function fetchOptions<T>(yargs: Argv<T>) {
+  return yargs
+    .option('api-url', text('API base URL (env COINGECKO_API_URL)'))
+    .option('concurrency', text(`Most requests in flight (default ${DEFAULT_SETTINGS.CONCURRENT_REQUESTS})`))
+    .option('rate-limit', text("Most requests per minute (default: the API plan's, or learned from 429s)"));
 }
 
 /** Flags that are settings: the argv key, the flag as users type it, the setting. */
@@ -76,6 +81,7 @@ const FLAG_SETTINGS: ReadonlyArray<[string, string, keyof Settings]> = [
   ['log-level', '--log-level', 'LOG_LEVEL'],
   ['log-file', '--log-file', 'LOG_FILE'],
   ['out-dir', '--out-dir', 'FIGURES_DIR'],
+  ['cron', '--cron', 'SCHEDULE_CRON'],
 ];
 
 /**

@@ -14,8 +14,10 @@ export interface LoggerOptions {
   consoleStream?: Writable;
 }
 
+/** `2026-11-28T03:00:01.123Z [INFO] message`, with a child logger's `label` before the message. */
 const lineFormat = winston.format.printf(
-  ({ timestamp, level, message }) => `${String(timestamp)} [${level.toUpperCase()}] ${String(message)}`,
+  ({ timestamp, level, message, label }) =>
+    `${String(timestamp)} [${level.toUpperCase()}] ${label ? `${String(label)}: ` : ''}${String(message)}`,
 );
 
 export function createLogger({ level, file, consoleStream }: LoggerOptions): winston.Logger {

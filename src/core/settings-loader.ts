@@ -44,6 +44,16 @@ const CHECKS: Partial<Record<SettingName, (value: unknown) => string | undefined
       ? undefined
       : 'expected a map of pipeline name to order (a number, or null to disable)',
   API_URL: (url) => (url === '' || isHttpUrl(url as string) ? undefined : 'expected an http(s) URL'),
+  DAILY_COINS: (coins) => ((coins as string[]).length > 0 ? undefined : 'expected at least one coin id'),
+  DAILY_CATCHUP_DAYS: integerAtLeast(1),
+  SCHEDULE_TIMEZONE: (zone) =>
+    isTimeZone(zone as string) ? undefined : 'expected an IANA time zone, e.g. UTC',
+  JOB_RETRY_LIMIT: integerAtLeast(0),
+  JOB_RETRY_DELAY: integerAtLeast(0),
+  JOB_TIMEOUT: integerAtLeast(1),
+  WORKER_POLL_INTERVAL: numberAbove(0),
+  QUEUE_SCHEMA: (name) =>
+    /^[a-z_][a-z0-9_]*$/.test(name as string) ? undefined : 'expected a lowercase SQL name, e.g. pgboss',
 };
 
 export interface SettingsSources {
@@ -139,6 +149,7 @@ function coerce(name: SettingName, text: string, source: string): unknown {
   if (Array.isArray(fallback)) {
     const items = text.trim().startsWith('[') ? parseJson(text, bad) : text.split(',');
     if (!Array.isArray(items)) throw bad('expected a comma-separated list');
+    if (typeof fallback[0] === 'string') return items.map((item) => String(item).trim()).filter(Boolean);
     const numbers = items.map((item) => Number(String(item).trim()));
     if (numbers.some((n) => !Number.isFinite(n))) throw bad('expected a comma-separated list of numbers');
     return numbers;
@@ -180,6 +191,15 @@ function parseJson(text: string, bad: (expected: string) => UsageError): unknown
 
 function quote(text: string): string {
   return JSON.stringify(text.length > 80 ? `${text.slice(0, 77)}...` : text);
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return zone !== '';
+  } catch {
+    return false;
+  }
 }
 
 function isHttpUrl(text: string): boolean {

@@ -46,3 +46,22 @@ export function toDayMonthYear(isoDay: string): string {
 export function addDays(isoDay: string, days: number): string {
   return DateTime.fromISO(isoDay, { zone: 'utc' }).plus({ days }).toISODate() as string;
 }
+
+/** The UTC day of an instant. */
+export function utcDayOf(instant: Date): string {
+  return instant.toISOString().slice(0, 10);
+}
+
+/** start..end cut at month ends: 2024-01-15..2024-03-10 -> Jan 15-31, Feb 1-29, Mar 1-10. */
+export function monthChunks(start: string, end: string): [first: string, last: string][] {
+  const chunks: [string, string][] = [];
+  let first = DateTime.fromISO(start, { zone: 'utc' });
+  const last = DateTime.fromISO(end, { zone: 'utc' });
+  while (first <= last) {
+    const monthEnd = first.endOf('month').startOf('day');
+    const chunkEnd = monthEnd < last ? monthEnd : last;
+    chunks.push([first.toISODate() as string, chunkEnd.toISODate() as string]);
+    first = chunkEnd.plus({ days: 1 });
+  }
+  return chunks;
+}

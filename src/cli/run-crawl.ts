@@ -1,0 +1,60 @@
+/**
+ * Runs one opened crawl to its end and logs its summary: shared by `crawl`, `daily` and the queue's
+ * jobs. Stopping is an AbortSignal, so the caller decides what stops it (a signal, a worker shutting
+ * down); the engine then finishes the requests in flight and stores their items.
+ */
+import type { Logger } from 'winston';
+import { CrawlResult, Engine } from '../core/engine';
+import { Progress } from '../core/progress';
+import { describeSettings } from '../core/settings-loader';
+import { StatsCollector } from '../core/stats';
+import type { PreparedCrawl } from './crawl-setup';
+import { logCrawlSummary } from './summary';
+
+export interface RunCrawlOptions {
+  logger: Logger;
+  /** Requests done and an ETA (a bar on a terminal). Default: log lines only. */
+  progress?: Progress;
+  /** Aborting it stops the crawl gracefully. */
+  stopSignal?: AbortSignal;
+  /** What to do after a stopped crawl, for the summary. */
+  resumeHint: string;
+}
+
+export interface CrawlOutcome {
+  result: CrawlResult;
+  /** Every requested day was stored: no failed request, no lost item, not stopped. */
+  complete: boolean;
+  /** Days not requested because they were already stored. */
+  skipped: number;
+  /** Items that went through every pipeline. */
+  itemsStored: number;
+}
+
+export async function runCrawl(
+  crawl: PreparedCrawl,
+  { logger, progress = new Progress(false), stopSignal, resumeHint }: RunCrawlOptions,
+): Promise<CrawlOutcome> {
+  const { settings, spider, pipelines } = crawl;
+  crawl.logger.current = logger;
+  const stats = new StatsCollector();
+  stats.set('incremental/skipped_count', crawl.skipped.count);
+  const engine = new Engine({ settings, logger, pipelines, progress, stats });
+  const stop = () => engine.stop(String(stopSignal?.reason ?? 'stopped'));
+  if (stopSignal?.aborted) stop();
+  stopSignal?.addEventListener('abort', stop);
+  try {
+    logger.debug(`settings: ${JSON.stringify(describeSettings(settings))}`);
+    logger.info(`storing to ${crawl.storage.join(' and ') || 'nothing (no storing pipeline enabled)'}`);
+    const result = await engine.run(spider, settings.RATE_LIMIT || spider.rateLimitPreset());
+    logCrawlSummary(result, logger, { skipped: crawl.skipped.count, resumeHint });
+    return {
+      result,
+      complete: result.failures.length === 0 && result.lostItems === 0 && !result.stoppedBy,
+      skipped: crawl.skipped.count,
+      itemsStored: Number(result.stats['item_scraped_count'] ?? 0),
+    };
+  } finally {
+    stopSignal?.removeEventListener('abort', stop);
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * `crawl.ts runs`: the recent jobs of the queue (daily, backfill, and the schedule's own), newest
+ * first, with coin, days, state, attempts, items stored, duration and the last error. A table for
+ * people; `--format json` (or csv) for programs.
+ */
+import type { Argv } from 'yargs';
+import { UsageError } from '../core/errors';
+import { errorSummary } from '../db/data-source';
+import { listRuns } from '../scheduler/runs';
+import { requireDatabaseUrl } from '../scheduler/queue';
+import { commonOptions, last, settingsFromArgv } from './options';
+import { formatRows, REPORT_FORMATS, ReportFormat } from './row-format';
+
+const STATES = ['created', 'retry', 'active', 'completed', 'failed', 'cancelled'];
+
+export function runsOptions<T>(yargs: Argv<T>) {
+  return commonOptions(yargs)
+    .option('format', {
+      alias: 'f',
+      type: 'string',
+      coerce: last,
+      default: 'table',
+      describe: `Output: ${REPORT_FORMATS.join(', ')}`,
+    })
+    .option('limit', { type: 'string', coerce: last, default: '50', describe: 'How many jobs, newest first' })
+    .option('state', {
+      type: 'string',
+      array: true,
+      describe: `Only jobs in these states (${STATES.join(', ')})`,
+    });
+}
+
+export async function runRunsCommand(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<number> {
+  const format = String(argv.format);
+  if (!(REPORT_FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(`--format ${JSON.stringify(format)}: expected one of ${REPORT_FORMATS.join(', ')}`);
+  }
+  const limit = Number(argv.limit);
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new UsageError(`--limit ${JSON.stringify(argv.limit)}: expected a whole number >= 1`);
+  }
+  const states = (argv.state as string[] | undefined)?.flatMap((text) => text.split(','));
+  const unknown = states?.find((state) => !STATES.includes(state));
+  if (unknown !== undefined) {
+    throw new UsageError(`--state ${JSON.stringify(unknown)}: expected one of ${STATES.join(', ')}`);
+  }
+  const settings = settingsFromArgv(argv, env);
+  let runs;
+  try {
+    runs = await listRuns(requireDatabaseUrl(settings), settings.QUEUE_SCHEMA, { limit, states });
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`job queue unreachable (${errorSummary(error)})`, { seeHelp: false });
+  }
+  process.stdout.write(formatRows(runs as unknown as Record<string, unknown>[], format as ReportFormat));
+  return 0;
+}

@@ -1,0 +1,109 @@
+/**
+ * `crawl.ts schedule` and `crawl.ts worker`: long-running processes on the job queue.
+ *
+ * `schedule` keeps the cron schedule (SCHEDULE_CRON, default 03:00 UTC) in the queue and, unless
+ * `--no-worker`, runs jobs too. `worker` only runs jobs; start as many as you like, here or on
+ * other machines, against the same DATABASE_URL. SIGTERM or Ctrl-C: no new job is taken, the running
+ * one stops after its requests in flight and goes back to the queue; a second signal quits at once.
+ */
+import cronParser from 'cron-parser';
+import type { Argv } from 'yargs';
+import { UsageError } from '../core/errors';
+import { createLogger, flushLogger } from '../core/logger';
+import { jobHandlers } from '../scheduler/job-handlers';
+import { JobWorker } from '../scheduler/job-worker';
+import { jobOptions, openJobQueue, QUEUES, requireDatabaseUrl } from '../scheduler/queue';
+import type { Settings } from '../settings';
+import { DEFAULT_SETTINGS } from '../settings';
+import { commonOptions, fetchOptions, last, settingsFromArgv } from './options';
+import { stopOnSignals } from './signals';
+
+export function workerOptions<T>(yargs: Argv<T>) {
+  return fetchOptions(commonOptions(yargs));
+}
+
+export function scheduleOptions<T>(yargs: Argv<T>) {
+  return workerOptions(yargs)
+    .option('cron', {
+      type: 'string',
+      coerce: last,
+      describe: `When to queue the daily jobs (setting SCHEDULE_CRON, default "${DEFAULT_SETTINGS.SCHEDULE_CRON}", UTC)`,
+    })
+    .option('worker', {
+      type: 'boolean',
+      default: true,
+      describe: 'Also run jobs in this process (--no-worker: only keep the schedule)',
+    });
+}
+
+export async function runWorkerCommand(
+  argv: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+  { schedule }: { schedule: boolean },
+): Promise<number> {
+  // Jobs always store to the database: that is where the queue is, and what every worker shares.
+  const settings = settingsFromArgv({ ...argv, 'db-store': 'true' }, env);
+  requireDatabaseUrl(settings);
+  if (schedule) checkCron(settings);
+  const runsJobs = !schedule || argv.worker !== false;
+
+  const logger = createLogger({ level: settings.LOG_LEVEL, file: settings.LOG_FILE || undefined });
+  const boss = await openJobQueue(settings, logger, { schedule });
+  const signals = stopOnSignals(
+    logger,
+    runsJobs ? 'taking no new job; the running one stops after its requests in flight' : 'stopping',
+  );
+  try {
+    if (schedule) {
+      await boss.schedule(
+        QUEUES.schedule,
+        settings.SCHEDULE_CRON,
+        {},
+        {
+          ...jobOptions(settings),
+          tz: settings.SCHEDULE_TIMEZONE,
+        },
+      );
+      logger.info(
+        `scheduled: daily jobs for ${settings.DAILY_COINS.join(', ')} at "${settings.SCHEDULE_CRON}" ` +
+          `(${settings.SCHEDULE_TIMEZONE}), each with ${settings.DAILY_CATCHUP_DAYS} days of catch-up`,
+      );
+    }
+    if (runsJobs) {
+      const worker = new JobWorker({
+        boss,
+        handlers: jobHandlers(boss, settings),
+        logger,
+        pollInterval: settings.WORKER_POLL_INTERVAL,
+      });
+      signals.signal.addEventListener('abort', () => worker.stop(String(signals.signal.reason)));
+      logger.info(`worker ready: ${describeShare(settings)}`);
+      await worker.run();
+    } else {
+      await new Promise((resolve) => signals.signal.addEventListener('abort', resolve));
+    }
+    logger.info('stopped');
+    return 0;
+  } finally {
+    signals.dispose();
+    await boss.stop({ graceful: false });
+    await flushLogger(logger);
+  }
+}
+
+function checkCron(settings: Settings): void {
+  try {
+    cronParser.parseExpression(settings.SCHEDULE_CRON, { tz: settings.SCHEDULE_TIMEZONE });
+  } catch (error) {
+    throw new UsageError(
+      `SCHEDULE_CRON ${JSON.stringify(settings.SCHEDULE_CRON)}: not a cron expression (${(error as Error).message})`,
+    );
+  }
+}
+
+/** This worker's share of the API's rate limit, in words. */
+function describeShare(settings: Settings): string {
+  return settings.RATE_LIMIT
+    ? `at most ${settings.RATE_LIMIT} requests a minute (this worker's share of the plan's limit)`
+    : "the plan's rate limit, or the one learned from 429s (set --rate-limit to this worker's share)";
+}

@@ -1,0 +1,102 @@
+/**
+ * What each queue's job does. The daily and backfill jobs are ordinary crawls (the same spider,
+ * pipelines and incremental skip as `crawl.ts`), so a job that runs again, after a failure or a
+ * stopped worker, fetches only the days that are still missing.
+ */
+import type PgBoss from 'pg-boss';
+import type { Logger } from 'winston';
+import { CrawlRequest, openCrawl } from '../cli/crawl-setup';
+import { runCrawl } from '../cli/run-crawl';
+import { describeFailures } from '../cli/summary';
+import type { Settings } from '../settings';
+import { DEFAULT_SPIDER } from '../spiders';
+import { utcDayOf } from '../util/dates';
+import { BackfillJob, dailyRange, DailyJob, queueDailyJobs, ScheduleJob } from './jobs';
+import { QueueName, QUEUES } from './queue';
+
+/** What a finished crawl job reports (kept as the job's output, shown by `runs`). */
+export interface CrawlJobOutput {
+  itemsStored: number;
+  skipped: number;
+  requests: number;
+  failed: number;
+  seconds: number;
+}
+
+/** A job that did not finish: its message, and what it stored before it stopped. */
+export class JobError extends Error {
+  constructor(
+    message: string,
+    readonly output: CrawlJobOutput,
+    /** Stopped by its worker's shutdown, not by a fault. */
+    readonly released = false,
+  ) {
+    super(message);
+  }
+}
+
+/** What a job runs with: the job's own log (its lines name the job), and its worker's stop signal. */
+export interface JobContext {
+  logger: Logger;
+  stop: AbortSignal;
+}
+
+/** Runs a job; the output is kept with the job. Throwing fails it (retried after JOB_RETRY_DELAY). */
+export type JobHandler = (job: PgBoss.JobWithMetadata<unknown>, context: JobContext) => Promise<object>;
+
+export function jobHandlers(boss: PgBoss, settings: Settings): Record<QueueName, JobHandler> {
+  return {
+    [QUEUES.schedule]: async (job) => {
+      const date = (job.data as ScheduleJob).date ?? utcDayOf(job.createdOn);
+      const jobs = await queueDailyJobs(boss, settings, settings.DAILY_COINS, date);
+      return { date, queued: jobs.filter((j) => j.queued).map((j) => j.key) };
+    },
+    [QUEUES.daily]: async (job, context) => {
+      const { coinId, date } = job.data as DailyJob;
+      const args = { coinIds: [coinId], ...dailyRange(date, settings) };
+      return crawlJob({ args, spiderName: DEFAULT_SPIDER }, settings, context);
+    },
+    [QUEUES.backfill]: async (job, context) => {
+      const { coinId, startDate, endDate, spider } = job.data as BackfillJob;
+      const args = { coinIds: [coinId], startDate, endDate };
+      return crawlJob({ args, spiderName: spider }, settings, context);
+    },
+  };
+}
+
+async function crawlJob(
+  request: CrawlRequest,
+  settings: Settings,
+  { logger, stop }: JobContext,
+): Promise<CrawlJobOutput> {
+  const crawl = await openCrawl(request, settings);
+  try {
+    const { result, complete, skipped, itemsStored } = await runCrawl(crawl, {
+      logger,
+      stopSignal: stop,
+      resumeHint: 'the job goes back to the queue; the days not stored yet run again',
+    });
+    const output: CrawlJobOutput = {
+      itemsStored,
+      skipped,
+      requests: result.requestCount,
+      failed: result.failures.length,
+      seconds: Number(result.stats['elapsed_time_seconds'] ?? 0),
+    };
+    if (result.stoppedBy) {
+      throw new JobError(
+        `released: worker stopped (${result.stoppedBy}) after storing ${itemsStored} items`,
+        output,
+        true,
+      );
+    }
+    if (!complete) {
+      const failures = describeFailures(result.failures).map((line) => line.trim());
+      const lost = result.lostItems ? [`${result.lostItems} items dropped as invalid`] : [];
+      throw new JobError([...failures, ...lost].join('; '), output);
+    }
+    return output;
+  } finally {
+    await crawl.close();
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The job queue: pg-boss on the Postgres the crawler already stores to (DATABASE_URL), in its own
+ * schema. The scheduler, every worker, `backfill`, `daily --enqueue` and `runs` meet here, on this
+ * machine or others. pg-boss hands each job to one worker at a time (`FOR UPDATE SKIP LOCKED`),
+ * retries failed ones after a delay, and fails a job whose worker vanished once JOB_TIMEOUT passes.
+ */
+import PgBoss from 'pg-boss';
+import type { Logger } from 'winston';
+import { UsageError } from '../core/errors';
+import { describeDatabase, errorSummary } from '../db/data-source';
+import type { Settings } from '../settings';
+
+/** The queues, in the order a worker looks at them: the daily work goes before a long backfill. */
+export const QUEUES = {
+  /** One job per scheduled time (cron); its worker queues that day's coin jobs. */
+  schedule: 'daily-schedule',
+  /** One job per coin and day: the day and its catch-up window. */
+  daily: 'daily',
+  /** One job per coin and chunk (a month) of a backfill. */
+  backfill: 'backfill',
+} as const;
+
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+export interface QueueOptions {
+  /** Runs the cron schedule (only `schedule` does; any number of them may run). */
+  schedule?: boolean;
+}
+
+/** Connects, creates or updates pg-boss's tables, and creates the queues. */
+export async function openJobQueue(
+  settings: Settings,
+  logger: Logger,
+  { schedule = false }: QueueOptions = {},
+): Promise<PgBoss> {
+  const boss = new PgBoss({
+    connectionString: requireDatabaseUrl(settings),
+    schema: settings.QUEUE_SCHEMA,
+    application_name: `${settings.BOT_NAME}-queue`,
+    max: 4,
+    schedule,
+    // Jobs stay in the job table (where `runs` and the once-per-coin-and-day check look) for a week.
+    archiveCompletedAfterSeconds: 7 * 24 * 3600,
+    archiveFailedAfterSeconds: 7 * 24 * 3600,
+    deleteAfterDays: 30,
+  });
+  // pg-boss reports trouble in its background loops (a database restart, say) as events; it retries them.
+  boss.on('error', (error: Error) => logger.warn(`job queue: ${errorSummary(error)}`));
+  try {
+    await boss.start();
+  } catch (error) {
+    await boss.stop({ graceful: false }).catch(() => undefined);
+    const where = describeDatabase({ databaseUrl: settings.DATABASE_URL, dataDir: settings.DATA_DIR });
+    throw new UsageError(`job queue unreachable: ${where} (${errorSummary(error)})`, { seeHelp: false });
+  }
+  for (const name of Object.values(QUEUES)) {
+    // `stately`: at most one queued and one running job per key, so a backfill given twice is not
+    // queued twice. The daily jobs need more than that (once per coin and day): see `queueDailyJobs`.
+    const policy = name === QUEUES.backfill ? 'stately' : 'standard';
+    await boss.createQueue(name, { name, policy, ...jobOptions(settings) });
+  }
+  return boss;
+}
+
+/** Retries and time-out of every job, from the settings of the process that queues it. */
+export function jobOptions(settings: Settings) {
+  return {
+    retryLimit: settings.JOB_RETRY_LIMIT,
+    retryDelay: settings.JOB_RETRY_DELAY,
+    expireInSeconds: settings.JOB_TIMEOUT,
+  };
+}
+
+/** The queue lives in Postgres, so the commands that use it need a server every worker can reach. */
+export function requireDatabaseUrl(settings: Settings): string {
+  if (settings.DATABASE_URL) return settings.DATABASE_URL;
+  throw new UsageError(
+    'the job queue needs a Postgres server: set DATABASE_URL (e.g. postgres://user@host:5432/db)',
+  );
+}

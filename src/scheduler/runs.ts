@@ -1,0 +1,68 @@
+/**
+ * The recent jobs, read from pg-boss's own tables (the job table, and the archive where pg-boss
+ * moves old ones): what `crawl.ts runs` prints.
+ */
+import { Client } from 'pg';
+import { QUEUES } from './queue';
+
+export interface Run {
+  queue: string;
+  coin: string | null;
+  /** The day (daily) or first..last day (backfill). */
+  days: string | null;
+  /** created (waiting), retry (waiting to be retried), active, completed, failed, cancelled. */
+  state: string;
+  /** Times a worker started it. */
+  attempts: number;
+  items_stored: number | null;
+  /** From start to end of its last attempt, in seconds. */
+  duration_s: number | null;
+  created: string;
+  error: string | null;
+}
+
+export interface RunsQuery {
+  limit: number;
+  /** Only these states. */
+  states?: string[];
+}
+
+const SELECT_RUNS = (schema: string) => `
+  WITH jobs AS (
+    SELECT name, data, state, retry_count, created_on, started_on, completed_on, output
+      FROM ${schema}.job WHERE name = ANY($1)
+    UNION ALL
+    SELECT name, data, state, retry_count, created_on, started_on, completed_on, output
+      FROM ${schema}.archive WHERE name = ANY($1)
+  )
+  SELECT name AS queue,
+         data->>'coinId' AS coin,
+         COALESCE(data->>'date', (data->>'startDate') || '..' || (data->>'endDate')) AS days,
+         state::text AS state,
+         retry_count + CASE WHEN started_on IS NULL THEN 0 ELSE 1 END AS attempts,
+         (output->>'itemsStored')::int AS items_stored,
+         round(extract(epoch FROM completed_on - started_on)::numeric, 1)::float AS duration_s,
+         to_char(created_on AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS created,
+         CASE WHEN state::text IN ('failed', 'retry') THEN output->>'message' END AS error
+    FROM jobs
+   WHERE $2::text[] IS NULL OR state::text = ANY($2)
+   ORDER BY created_on DESC, name, data->>'coinId', data->>'startDate'
+   LIMIT $3`;
+
+/** The most recent jobs first; none when the queue was never created in this database. */
+export async function listRuns(
+  databaseUrl: string,
+  schema: string,
+  { limit, states }: RunsQuery,
+): Promise<Run[]> {
+  const client = new Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000 });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT to_regclass($1) AS job', [`${schema}.job`]);
+    if (exists.rows[0].job === null) return [];
+    const { rows } = await client.query(SELECT_RUNS(schema), [Object.values(QUEUES), states ?? null, limit]);
+    return rows as Run[];
+  } finally {
+    await client.end();
+  }
+}

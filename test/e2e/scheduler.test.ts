@@ -1,0 +1,248 @@
+/**
+ * The job queue against the real Postgres: the scheduler's daily jobs, duplicate scheduling,
+ * retries, two workers sharing a backfill, and a worker stopped in the middle of a job. Workers and
+ * schedulers are real `crawl.ts` processes; the mock API is the project's own, over HTTP.
+ */
+import PgBoss from 'pg-boss';
+import { CliResult, readDayFiles, runCli, spawnCli, tempDir } from '../helpers/cli';
+import { createTestDatabase, TestDatabase } from '../helpers/database';
+import { MOCK_DEFAULTS } from '../helpers/mock-defaults';
+import { loadCsvPrices, MockApi, MockRequestRecord, startMockApi } from '../mock-api/server';
+import { QUEUES } from '../../src/scheduler/queue';
+
+let mock: MockApi;
+let db: TestDatabase;
+beforeAll(async () => {
+  mock = await startMockApi();
+});
+afterAll(() => mock.close());
+beforeEach(async () => {
+  mock.configure(MOCK_DEFAULTS);
+  mock.requests.length = 0;
+  db = await createTestDatabase();
+});
+afterEach(() => db.drop());
+
+/** Fast polling and retries, so the tests wait seconds, not the production minutes. */
+const QUICK = [
+  '--set',
+  'WORKER_POLL_INTERVAL=0.2',
+  '--set',
+  'JOB_RETRY_DELAY=1',
+  '--set',
+  'PROGRESS_BAR=off',
+];
+
+function cli(args: string[], dataDir: string) {
+  return runCli([...args, '--data-dir', dataDir, ...QUICK], { env: { DATABASE_URL: db.url } });
+}
+
+function startWorker(command: 'worker' | 'schedule', dataDir: string, extra: string[] = []) {
+  return spawnCli([command, '--api-url', mock.url, '--data-dir', dataDir, ...QUICK, ...extra], {
+    env: { DATABASE_URL: db.url },
+    timeoutMs: 180_000,
+  });
+}
+
+interface RunRow {
+  queue: string;
+  coin: string | null;
+  days: string | null;
+  state: string;
+  attempts: number;
+  items_stored: number | null;
+  error: string | null;
+}
+
+async function runs(dataDir: string): Promise<RunRow[]> {
+  const result = await cli(['runs', '--format', 'json', '--limit', '500'], dataDir);
+  expect(result).toMatchObject({ code: 0 });
+  return JSON.parse(result.stdout) as RunRow[];
+}
+
+/** Waits until every job of `queue` is completed or failed, and at least `count` exist. */
+async function settled(queue: string, count: number): Promise<void> {
+  for (let i = 0; i < 900; i++) {
+    const rows = await db
+      .query<{ state: string }>(`SELECT state FROM pgboss.job WHERE name = $1`, [queue])
+      .catch(() => []);
+    if (rows.length >= count && rows.every((row) => ['completed', 'failed'].includes(row.state))) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`the ${queue} jobs did not finish`);
+}
+
+async function storedDays(coinId: string): Promise<{ date: string; usd_price: number | null }[]> {
+  return db.query(
+    `SELECT to_char(date, 'YYYY-MM-DD') AS date, usd_price FROM coingecko_scraped_data
+     WHERE coin_id = $1 ORDER BY date`,
+    [coinId],
+  );
+}
+
+/** The days of `coinId` the mock answered with data, with how often. */
+function answersPerDay(coinId: string, records: MockRequestRecord[] = mock.requests): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of records)
+    if (r.coinId === coinId && r.outcome === 'ok' && r.date)
+      counts.set(r.date, (counts.get(r.date) ?? 0) + 1);
+  return counts;
+}
+
+/** Plays pg-boss's cron: the job it queues at the scheduled minute, for a given day. */
+async function fireSchedule(date: string): Promise<void> {
+  const boss = new PgBoss({ connectionString: db.url, schema: 'pgboss' });
+  await boss.start();
+  try {
+    await boss.send(QUEUES.schedule, { date });
+  } finally {
+    await boss.stop({ graceful: false });
+  }
+}
+
+async function stop(worker: ReturnType<typeof spawnCli>): Promise<CliResult> {
+  worker.child.kill('SIGTERM');
+  return worker.done;
+}
+
+async function waitForLog(worker: ReturnType<typeof spawnCli>, text: string): Promise<void> {
+  let seen = '';
+  worker.child.stderr?.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+  for (let i = 0; i < 600 && !seen.includes(text); i++) await new Promise((r) => setTimeout(r, 100));
+  if (!seen.includes(text)) throw new Error(`no "${text}" in the log:\n${seen}`);
+}
+
+const csv = {
+  bitcoin: loadCsvPrices('bitcoin'),
+  ethereum: loadCsvPrices('ethereum'),
+  cardano: loadCsvPrices('cardano'),
+};
+
+test('the scheduler keeps the 03:00 UTC cron, and its job stores the three coins for its date', async () => {
+  const dataDir = tempDir();
+  const scheduler = startWorker('schedule', dataDir, ['--set', 'DAILY_CATCHUP_DAYS=3']);
+  await waitForLog(scheduler, 'worker ready');
+  const [schedule] = await db.query<{ cron: string; timezone: string }>(
+    'SELECT cron, timezone FROM pgboss.schedule WHERE name = $1',
+    [QUEUES.schedule],
+  );
+  expect(schedule).toEqual({ cron: '0 3 * * *', timezone: 'UTC' });
+
+  await fireSchedule('2024-06-01');
+  await settled(QUEUES.daily, 3);
+  expect(await stop(scheduler)).toMatchObject({ code: 0 });
+
+  for (const coinId of ['bitcoin', 'ethereum', 'cardano'] as const) {
+    const rows = await storedDays(coinId);
+    expect(rows.map((row) => row.date)).toEqual(['2024-05-30', '2024-05-31', '2024-06-01']);
+    expect(rows.map((row) => row.usd_price)).toEqual(rows.map((row) => csv[coinId].get(row.date)?.price));
+  }
+  expect(readDayFiles(dataDir).size).toBe(9);
+  const daily = (await runs(dataDir)).filter((run) => run.queue === QUEUES.daily);
+  expect(daily.map((run) => [run.coin, run.days, run.state, run.attempts, run.items_stored]).sort()).toEqual([
+    ['bitcoin', '2024-06-01', 'completed', 1, 3],
+    ['cardano', '2024-06-01', 'completed', 1, 3],
+    ['ethereum', '2024-06-01', 'completed', 1, 3],
+  ]);
+});
+
+test('the same coin and day scheduled twice, by two schedulers, runs once', async () => {
+  const dataDir = tempDir();
+  const schedulers = [startWorker('schedule', dataDir), startWorker('schedule', dataDir)];
+  await Promise.all(schedulers.map((scheduler) => waitForLog(scheduler, 'worker ready')));
+  await Promise.all([fireSchedule('2024-03-10'), fireSchedule('2024-03-10')]);
+  await settled(QUEUES.schedule, 2);
+  const again = await cli(['daily', '--enqueue', '--date', '2024-03-10', '-c', 'bitcoin'], dataDir);
+  expect(again.stdout).toBe('already queued: daily bitcoin:2024-03-10\n');
+  await settled(QUEUES.daily, 3);
+  for (const scheduler of schedulers) expect(await stop(scheduler)).toMatchObject({ code: 0 });
+
+  const daily = (await runs(dataDir)).filter((run) => run.queue === QUEUES.daily);
+  expect(daily.map((run) => `${run.coin} ${run.days} ${run.state} ${run.attempts}`).sort()).toEqual([
+    'bitcoin 2024-03-10 completed 1',
+    'cardano 2024-03-10 completed 1',
+    'ethereum 2024-03-10 completed 1',
+  ]);
+  for (const coinId of ['bitcoin', 'ethereum', 'cardano']) {
+    const answers = answersPerDay(coinId);
+    expect(answers.size).toBe(7);
+    expect([...answers.values()].every((count) => count === 1)).toBe(true);
+  }
+});
+
+test('a job that fails while the API answers 503 is retried, then succeeds', async () => {
+  const dataDir = tempDir();
+  const worker = startWorker('worker', dataDir, ['--set', 'RETRY_TIMES=0', '--set', 'DAILY_CATCHUP_DAYS=1']);
+  await waitForLog(worker, 'worker ready');
+  mock.failNext(2, 503);
+  const queued = await cli(['daily', '--enqueue', '--date', '2024-02-29', '-c', 'bitcoin'], dataDir);
+  expect(queued.stdout).toBe('queued: daily bitcoin:2024-02-29\n');
+  await settled(QUEUES.daily, 1);
+  expect(await stop(worker)).toMatchObject({ code: 0 });
+
+  const [run] = await runs(dataDir);
+  expect(run).toMatchObject({ coin: 'bitcoin', days: '2024-02-29', state: 'completed', attempts: 3 });
+  expect(run.items_stored).toBe(1);
+  expect(await storedDays('bitcoin')).toEqual([
+    { date: '2024-02-29', usd_price: csv.bitcoin.get('2024-02-29')?.price },
+  ]);
+  expect(mock.requests.filter((r) => r.date === '2024-02-29').map((r) => r.status)).toEqual([503, 503, 200]);
+});
+
+test('two workers share a backfill, each day fetched and stored once', async () => {
+  const dataDir = tempDir();
+  mock.configure({ latencyMs: 20 });
+  const workers = [startWorker('worker', dataDir), startWorker('worker', dataDir)];
+  await Promise.all(workers.map((worker) => waitForLog(worker, 'worker ready')));
+  const queued = await cli(['backfill', '-c', 'bitcoin', '-s', '2023-01-01', '-e', '2023-06-30'], dataDir);
+  expect(queued.stdout.trim().split('\n')).toHaveLength(6);
+  await settled(QUEUES.backfill, 6);
+  const logs = await Promise.all(workers.map(stop));
+
+  const rows = await storedDays('bitcoin');
+  expect(rows).toHaveLength(181);
+  expect(rows.every((row) => row.usd_price === csv.bitcoin.get(row.date)?.price)).toBe(true);
+  const answers = answersPerDay('bitcoin');
+  expect(answers.size).toBe(181);
+  expect(Math.max(...answers.values())).toBe(1);
+  // Both took part: each completed at least one month.
+  for (const log of logs)
+    expect(log.stderr).toMatch(/backfill bitcoin:2023-\d\d-01\.\.2023-\d\d-\d\d: completed/);
+  const backfill = await runs(dataDir);
+  expect(backfill.map((run) => run.state)).toEqual(Array(6).fill('completed'));
+  expect(backfill.reduce((sum, run) => sum + (run.items_stored ?? 0), 0)).toBe(181);
+});
+
+test('SIGTERM in the middle of a job: the job goes back to the queue and no day is lost', async () => {
+  const dataDir = tempDir();
+  mock.configure({ latencyMs: 150 });
+  const first = startWorker('worker', dataDir, ['--concurrency', '2']);
+  await waitForLog(first, 'worker ready');
+  await cli(['backfill', '-c', 'ethereum', '-s', '2022-03-01', '-e', '2022-03-31'], dataDir);
+  await waitForLog(first, 'ethereum 2022-03-06');
+  const stopped = await stop(first);
+  expect(stopped.code).toBe(0);
+  expect(stopped.stderr).toMatch(
+    /released: worker stopped \(SIGTERM\) after storing \d+ items; back in the queue/,
+  );
+  const [released] = await runs(dataDir);
+  expect(released).toMatchObject({ state: 'retry', attempts: 1 });
+  expect(released.error).toMatch(/^released: worker stopped \(SIGTERM\)/);
+  const storedBefore = (await storedDays('ethereum')).length;
+  expect(storedBefore).toBeGreaterThan(0);
+  expect(storedBefore).toBeLessThan(31);
+
+  mock.configure({ latencyMs: 0 });
+  const second = startWorker('worker', dataDir);
+  await settled(QUEUES.backfill, 1);
+  await stop(second);
+  const rows = await storedDays('ethereum');
+  expect(rows).toHaveLength(31);
+  expect(rows.every((row) => row.usd_price === csv.ethereum.get(row.date)?.price)).toBe(true);
+  expect(readDayFiles(dataDir).size).toBe(31);
+  const [done] = await runs(dataDir);
+  expect(done).toMatchObject({ state: 'completed', attempts: 2, items_stored: 31 - storedBefore });
+  // Only the requests in flight at the stop (at most the concurrency) were sent twice.
+  const repeats = [...answersPerDay('ethereum').values()].filter((count) => count > 1);
+  expect(repeats.length).toBeLessThanOrEqual(2);
+});

@@ -80,32 +80,31 @@ export async function openCrawl(
     storage.push(opened.description);
   }
   if (enabled.includes('json-files')) storage.push(`files in ${settings.DATA_DIR}/raw`);
-  const services: PipelineServices = { priceStore };
-  const pipelines = PipelineChain.fromSettings(PIPELINES, settings, services);
-
-  const skipped = { count: 0 };
-  const isStored = force ? undefined : await storedDaysCheck(settings, enabled, args, priceStore);
-  const spiderArgs: SpiderArgs = {
-    ...args,
-    isStored: isStored
-      ? (coinId, date) => {
-          const stored = isStored(coinId, date);
-          if (stored) skipped.count += 1;
-          return stored;
-        }
-      : undefined,
+  const close = async () => {
+    await dataSource?.destroy();
   };
-  return {
-    settings,
-    spider: new SpiderClass(spiderArgs, settings),
-    pipelines,
-    skipped,
-    storage,
-    logger,
-    close: async () => {
-      await dataSource?.destroy();
-    },
-  };
+  try {
+    const services: PipelineServices = { priceStore };
+    const pipelines = PipelineChain.fromSettings(PIPELINES, settings, services);
+    const skipped = { count: 0 };
+    const isStored = force ? undefined : await storedDaysCheck(settings, enabled, args, priceStore);
+    const spiderArgs: SpiderArgs = {
+      ...args,
+      isStored: isStored
+        ? (coinId, date) => {
+            const stored = isStored(coinId, date);
+            if (stored) skipped.count += 1;
+            return stored;
+          }
+        : undefined,
+    };
+    const spider = new SpiderClass(spiderArgs, settings);
+    return { settings, spider, pipelines, skipped, storage, logger, close };
+  } catch (error) {
+    // A worker opens a crawl per job: a job that fails here must not leave its connection open.
+    await close();
+    throw error;
+  }
 }
 
 /**

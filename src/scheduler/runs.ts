@@ -8,7 +8,7 @@ import { QUEUES } from './queue';
 export interface Run {
   queue: string;
   coin: string | null;
-  /** The day (daily) or first..last day (backfill). */
+  /** The day (daily, and the schedule's job once it ran) or first..last day (backfill). */
   days: string | null;
   /** created (waiting), retry (waiting to be retried), active, completed, failed, cancelled. */
   state: string;
@@ -37,7 +37,7 @@ const SELECT_RUNS = (schema: string) => `
   )
   SELECT name AS queue,
          data->>'coinId' AS coin,
-         COALESCE(data->>'date', (data->>'startDate') || '..' || (data->>'endDate')) AS days,
+         COALESCE(data->>'date', (data->>'startDate') || '..' || (data->>'endDate'), output->>'date') AS days,
          state::text AS state,
          retry_count + CASE WHEN started_on IS NULL THEN 0 ELSE 1 END AS attempts,
          (output->>'itemsStored')::int AS items_stored,

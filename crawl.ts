@@ -164,6 +164,7 @@ main(hideBin(process.argv)).then(
     );
     if (!usage && process.env.LOG_LEVEL === 'debug' && error instanceof Error)
       process.stderr.write(`${error.stack}\n`);
-    process.exitCode = usage ? 2 : 1;
+    // Exit now: an error may leave a connection or a Crawlee timer open that would hold the process.
+    process.exit(usage ? 2 : 1);
   },
 );

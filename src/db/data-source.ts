@@ -55,8 +55,36 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
     const message = `database unreachable: ${describeDatabase(options)} (${errorSummary(error)})`;
     throw new UsageError(message, { seeHelp: false });
   }
-  await dataSource.runMigrations({ transaction: 'each' });
+  try {
+    await migrateAlone(dataSource, Boolean(options.databaseUrl));
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
   return dataSource;
+}
+
+/** Any number fixed for this project: the key of the advisory lock that migrations take. */
+const MIGRATION_LOCK = 7_140_331_862;
+
+/**
+ * Runs pending migrations, one process at a time: workers starting together on a new database would
+ * otherwise create the same tables at once, and all but one would fail. PGlite has one client only.
+ */
+async function migrateAlone(dataSource: DataSource, shared: boolean): Promise<void> {
+  if (!shared) {
+    await dataSource.runMigrations({ transaction: 'each' });
+    return;
+  }
+  const lock = dataSource.createQueryRunner();
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await dataSource.runMigrations({ transaction: 'each' });
+  } finally {
+    await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    await lock.release();
+  }
 }
 
 /** The error's code and first line, with any connection string removed. */

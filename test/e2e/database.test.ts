@@ -236,6 +236,15 @@ describe('database faults', () => {
     expect(await monthlyRows()).toEqual(expectedMonths(['bitcoin'], '2020-01-01', '2020-04-09'));
   });
 
+  it('creates the tables once when several processes start together on a new database', async () => {
+    const runs = await Promise.all(
+      [1, 2, 3].map(() => runCli(['migrate', '--data-dir', tempDir()], { env: { DATABASE_URL: db.url } })),
+    );
+    for (const run of runs) expect(run).toMatchObject({ code: 0, stdout: '' });
+    const [{ count }] = await db.query<{ count: string }>('SELECT count(*) FROM migrations');
+    expect(Number(count)).toBe(1);
+  });
+
   it('treats a hostile coin id as data', async () => {
     const dataSource = await openDatabase({ databaseUrl: db.url, dataDir: tempDir() });
     const store = new PriceStore(dataSource, { times: 0, maxBackoffMs: 0 });

@@ -10,6 +10,9 @@ import { MOCK_DEFAULTS } from '../helpers/mock-defaults';
 import { loadCsvPrices, MockApi, MockRequestRecord, startMockApi } from '../mock-api/server';
 import { QUEUES } from '../../src/scheduler/queue';
 
+// Several crawler processes per test, on two cores shared with the other suites.
+jest.setTimeout(150_000);
+
 let mock: MockApi;
 let db: TestDatabase;
 beforeAll(async () => {

@@ -111,6 +111,11 @@ export interface Settings {
   WORKER_POLL_INTERVAL: number;
   /** Postgres schema of the job queue's tables (pg-boss). */
   QUEUE_SCHEMA: string;
+  /**
+   * Seconds between the queue's upkeep (done by one process at a time): it fails the jobs of workers
+   * that vanished once JOB_TIMEOUT has passed, so they run again, and archives old jobs.
+   */
+  QUEUE_MAINTENANCE_INTERVAL: number;
 }
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
@@ -166,6 +171,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   JOB_TIMEOUT: 1800,
   WORKER_POLL_INTERVAL: 2,
   QUEUE_SCHEMA: 'pgboss',
+  QUEUE_MAINTENANCE_INTERVAL: 60,
 });
 
 /**

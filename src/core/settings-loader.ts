@@ -52,6 +52,7 @@ const CHECKS: Partial<Record<SettingName, (value: unknown) => string | undefined
   JOB_RETRY_DELAY: integerAtLeast(0),
   JOB_TIMEOUT: integerAtLeast(1),
   WORKER_POLL_INTERVAL: numberAbove(0),
+  QUEUE_MAINTENANCE_INTERVAL: integerAtLeast(1),
   QUEUE_SCHEMA: (name) =>
     /^[a-z_][a-z0-9_]*$/.test(name as string) ? undefined : 'expected a lowercase SQL name, e.g. pgboss',
 };

@@ -43,6 +43,7 @@ export async function openJobQueue(
     archiveCompletedAfterSeconds: 7 * 24 * 3600,
     archiveFailedAfterSeconds: 7 * 24 * 3600,
     deleteAfterDays: 30,
+    maintenanceIntervalSeconds: settings.QUEUE_MAINTENANCE_INTERVAL,
   });
   // pg-boss reports trouble in its background loops (a database restart, say) as events; it retries them.
   boss.on('error', (error: Error) => logger.warn(`job queue: ${errorSummary(error)}`));
@@ -53,13 +54,39 @@ export async function openJobQueue(
     const where = describeDatabase({ databaseUrl: settings.DATABASE_URL, dataDir: settings.DATA_DIR });
     throw new UsageError(`job queue unreachable: ${where} (${errorSummary(error)})`, { seeHelp: false });
   }
-  for (const name of Object.values(QUEUES)) {
-    // `stately`: at most one queued and one running job per key, so a backfill given twice is not
-    // queued twice. The daily jobs need more than that (once per coin and day): see `queueDailyJobs`.
-    const policy = name === QUEUES.backfill ? 'stately' : 'standard';
-    await boss.createQueue(name, { name, policy, ...jobOptions(settings) });
+  try {
+    await createQueues(boss, settings);
+  } catch (error) {
+    await boss.stop({ graceful: false }).catch(() => undefined);
+    throw error;
   }
   return boss;
+}
+
+/** Tries at making the queues: processes that start together can collide (see createQueues). */
+const CREATE_ATTEMPTS = 5;
+
+/**
+ * Creates the queues that don't exist yet. Two processes starting together on a new database may
+ * both create one at once; Postgres then fails one of them (a deadlock, or a duplicate), which
+ * waits a moment and finds the queue made by the other.
+ */
+async function createQueues(boss: PgBoss, settings: Settings): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      for (const name of Object.values(QUEUES)) {
+        if (await boss.getQueue(name)) continue;
+        // `stately`: at most one queued and one running job per key, so a backfill given twice is not
+        // queued twice. The daily jobs need more (once per coin and day): see `queueDailyJobs`.
+        const policy = name === QUEUES.backfill ? 'stately' : 'standard';
+        await boss.createQueue(name, { name, policy, ...jobOptions(settings) });
+      }
+      return;
+    } catch (error) {
+      if (attempt === CREATE_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 400 * attempt));
+    }
+  }
 }
 
 /** Retries and time-out of every job, from the settings of the process that queues it. */

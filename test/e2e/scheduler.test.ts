@@ -24,7 +24,16 @@ beforeEach(async () => {
   mock.requests.length = 0;
   db = await createTestDatabase();
 });
-afterEach(() => db.drop());
+afterEach(async () => {
+  // A test that failed half-way leaves its workers running: stop them before their database goes.
+  for (const worker of started.splice(0)) {
+    if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
+    await worker.done.catch(() => undefined);
+  }
+  await db.drop();
+});
+
+const started: ReturnType<typeof spawnCli>[] = [];
 
 /** Fast polling and retries, so the tests wait seconds, not the production minutes. */
 const QUICK = [
@@ -41,10 +50,12 @@ function cli(args: string[], dataDir: string) {
 }
 
 function startWorker(command: 'worker' | 'schedule', dataDir: string, extra: string[] = []) {
-  return spawnCli([command, '--api-url', mock.url, '--data-dir', dataDir, ...QUICK, ...extra], {
+  const worker = spawnCli([command, '--api-url', mock.url, '--data-dir', dataDir, ...QUICK, ...extra], {
     env: { DATABASE_URL: db.url },
     timeoutMs: 180_000,
   });
+  started.push(worker);
+  return worker;
 }
 
 interface RunRow {
@@ -247,5 +258,35 @@ test('SIGTERM in the middle of a job: the job goes back to the queue and no day 
   expect(done).toMatchObject({ state: 'completed', attempts: 2, items_stored: 31 - storedBefore });
   // Only the requests in flight at the stop (at most the concurrency) were sent twice.
   const repeats = [...answersPerDay('ethereum').values()].filter((count) => count > 1);
+  expect(repeats.length).toBeLessThanOrEqual(2);
+});
+
+test('a worker killed with -9 mid-job: after JOB_TIMEOUT another worker runs the job, every day stored once', async () => {
+  const dataDir = tempDir();
+  mock.configure({ latencyMs: 150 });
+  const upkeep = ['--set', 'QUEUE_MAINTENANCE_INTERVAL=1'];
+  const first = startWorker('worker', dataDir, ['--concurrency', '2', ...upkeep]);
+  await waitForLog(first, 'worker ready');
+  await cli(
+    ['backfill', '-c', 'cardano', '-s', '2022-05-01', '-e', '2022-05-31', '--set', 'JOB_TIMEOUT=4'],
+    dataDir,
+  );
+  await waitForLog(first, 'cardano 2022-05-06');
+  first.child.kill('SIGKILL');
+  await first.done;
+  const [orphan] = await runs(dataDir);
+  expect(orphan).toMatchObject({ state: 'active', attempts: 1 });
+
+  mock.configure({ latencyMs: 0 });
+  const second = startWorker('worker', dataDir, upkeep);
+  await settled(QUEUES.backfill, 1);
+  await stop(second);
+  const [done] = await runs(dataDir);
+  expect(done).toMatchObject({ state: 'completed', attempts: 2 });
+  const rows = await storedDays('cardano');
+  expect(rows).toHaveLength(31);
+  expect(rows.every((row) => row.usd_price === csv.cardano.get(row.date)?.price)).toBe(true);
+  expect(readDayFiles(dataDir).size).toBe(31);
+  const repeats = [...answersPerDay('cardano').values()].filter((count) => count > 1);
   expect(repeats.length).toBeLessThanOrEqual(2);
 });

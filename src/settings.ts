@@ -190,6 +190,7 @@ export const ENV_ALIASES: Readonly<Partial<Record<keyof Settings, string>>> = Ob
   DAILY_COINS: 'DAILY_COINS',
   DAILY_CATCHUP_DAYS: 'DAILY_CATCHUP_DAYS',
   SCHEDULE_CRON: 'SCHEDULE_CRON',
+  SCHEDULE_TIMEZONE: 'SCHEDULE_TIMEZONE',
 });
 
 /** Settings that must never be printed or written anywhere. */

@@ -39,7 +39,9 @@ export async function runBackfillCommand(
     try {
       const jobs = await queueBackfillJobs(boss, settings, { ...args, spider });
       for (const job of jobs) {
-        process.stdout.write(`${job.queued ? 'queued' : 'already queued'}: backfill ${job.key}\n`);
+        process.stdout.write(
+          `${job.queued ? 'queued' : `already queued (${job.existing})`}: backfill ${job.key}\n`,
+        );
       }
       const queued = jobs.filter((job) => job.queued).length;
       logger.info(

@@ -63,7 +63,9 @@ export async function runDailyCommand(
       try {
         const jobs = await queueDailyJobs(boss, settings, args.coinIds, date);
         for (const job of jobs) {
-          process.stdout.write(`${job.queued ? 'queued' : 'already queued'}: daily ${job.key}\n`);
+          process.stdout.write(
+            `${job.queued ? 'queued' : `already queued (${job.existing})`}: daily ${job.key}\n`,
+          );
         }
       } finally {
         await boss.stop({ graceful: false });

@@ -11,6 +11,7 @@ import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors';
 import { createLogger, flushLogger } from '../core/logger';
 import { jobHandlers } from '../scheduler/job-handlers';
+import type { ScheduleJob } from '../scheduler/jobs';
 import { JobWorker } from '../scheduler/job-worker';
 import { jobOptions, openJobQueue, QUEUES, requireDatabaseUrl } from '../scheduler/queue';
 import type { Settings } from '../settings';
@@ -55,15 +56,14 @@ export async function runWorkerCommand(
   );
   try {
     if (schedule) {
-      await boss.schedule(
-        QUEUES.schedule,
-        settings.SCHEDULE_CRON,
-        {},
-        {
-          ...jobOptions(settings),
-          tz: settings.SCHEDULE_TIMEZONE,
-        },
-      );
+      const before = (await boss.getSchedules()).find((schedule) => schedule.name === QUEUES.schedule);
+      if (before && before.cron !== settings.SCHEDULE_CRON)
+        logger.warn(`schedule changed: it was "${before.cron}"`);
+      const data: ScheduleJob = { coins: settings.DAILY_COINS };
+      await boss.schedule(QUEUES.schedule, settings.SCHEDULE_CRON, data, {
+        ...jobOptions(settings),
+        tz: settings.SCHEDULE_TIMEZONE,
+      });
       logger.info(
         `scheduled: daily jobs for ${settings.DAILY_COINS.join(', ')} at "${settings.SCHEDULE_CRON}" ` +
           `(${settings.SCHEDULE_TIMEZONE}), each with ${settings.DAILY_CATCHUP_DAYS} days of catch-up`,
@@ -72,6 +72,7 @@ export async function runWorkerCommand(
     if (runsJobs) {
       const worker = new JobWorker({
         boss,
+        schema: settings.QUEUE_SCHEMA,
         handlers: jobHandlers(boss, settings),
         logger,
         pollInterval: settings.WORKER_POLL_INTERVAL,

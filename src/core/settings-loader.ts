@@ -50,9 +50,10 @@ const CHECKS: Partial<Record<SettingName, (value: unknown) => string | undefined
     isTimeZone(zone as string) ? undefined : 'expected an IANA time zone, e.g. UTC',
   JOB_RETRY_LIMIT: integerAtLeast(0),
   JOB_RETRY_DELAY: integerAtLeast(0),
-  JOB_TIMEOUT: integerAtLeast(1),
+  // pg-boss refuses a time-out or an upkeep interval of a day or more.
+  JOB_TIMEOUT: integerBetween(1, 86_399),
   WORKER_POLL_INTERVAL: numberAbove(0),
-  QUEUE_MAINTENANCE_INTERVAL: integerAtLeast(1),
+  QUEUE_MAINTENANCE_INTERVAL: integerBetween(1, 86_399),
   QUEUE_SCHEMA: (name) =>
     /^[a-z_][a-z0-9_]*$/.test(name as string) ? undefined : 'expected a lowercase SQL name, e.g. pgboss',
 };
@@ -214,6 +215,13 @@ function isHttpUrl(text: string): boolean {
 function oneOf(...words: string[]) {
   return (value: unknown) =>
     words.includes(value as string) ? undefined : `expected one of ${words.join(', ')}`;
+}
+
+function integerBetween(min: number, max: number) {
+  return (value: unknown) =>
+    Number.isInteger(value) && (value as number) >= min && (value as number) <= max
+      ? undefined
+      : `expected a whole number from ${min} to ${max}`;
 }
 
 function integerAtLeast(min: number) {

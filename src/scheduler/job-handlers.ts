@@ -28,8 +28,8 @@ export class JobError extends Error {
   constructor(
     message: string,
     readonly output: CrawlJobOutput,
-    /** Stopped by its worker's shutdown, not by a fault. */
-    readonly released = false,
+    /** Stopped by its worker (a shutdown, or its time running out), not by a fault. */
+    readonly stopped = false,
   ) {
     super(message);
   }
@@ -47,8 +47,8 @@ export type JobHandler = (job: PgBoss.JobWithMetadata<unknown>, context: JobCont
 export function jobHandlers(boss: PgBoss, settings: Settings): Record<QueueName, JobHandler> {
   return {
     [QUEUES.schedule]: async (job) => {
-      const date = (job.data as ScheduleJob).date ?? utcDayOf(job.createdOn);
-      const jobs = await queueDailyJobs(boss, settings, settings.DAILY_COINS, date);
+      const { coins = settings.DAILY_COINS, date = utcDayOf(job.createdOn) } = job.data as ScheduleJob;
+      const jobs = await queueDailyJobs(boss, settings, coins, date);
       return { date, queued: jobs.filter((j) => j.queued).map((j) => j.key) };
     },
     [QUEUES.daily]: async (job, context) => {
@@ -84,11 +84,7 @@ async function crawlJob(
       seconds: Number(result.stats['elapsed_time_seconds'] ?? 0),
     };
     if (result.stoppedBy) {
-      throw new JobError(
-        `released: worker stopped (${result.stoppedBy}) after storing ${itemsStored} items`,
-        output,
-        true,
-      );
+      throw new JobError(`stopped (${result.stoppedBy}) after storing ${itemsStored} items`, output, true);
     }
     if (!complete) {
       const failures = describeFailures(result.failures).map((line) => line.trim());

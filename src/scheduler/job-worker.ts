@@ -4,9 +4,13 @@
  * JOB_RETRY_DELAY, by whichever worker is free then.
  *
  * Stopping (SIGTERM, Ctrl-C) takes no new job and stops the running crawl the way `crawl` stops:
- * the requests in flight finish and their items are stored. The job is then released, which is
- * failing it with a "released" message: it goes back to the queue, and the worker that runs it next
- * fetches only the days still missing. So a stop loses nothing and fetches nothing twice.
+ * the requests in flight finish and their items are stored. The job is then released: back in the
+ * queue at once, the attempt not counted, and the worker that runs it next fetches only the days
+ * still missing. So a stop loses nothing and fetches nothing twice.
+ *
+ * pg-boss 10 has no heartbeat: a job still active after JOB_TIMEOUT is taken for a dead worker's and
+ * handed to another. So a job is stopped at 90 % of its time-out and failed (the attempt counts),
+ * rather than run twice at once.
  */
 import type PgBoss from 'pg-boss';
 import type { Logger } from 'winston';
@@ -16,14 +20,31 @@ import { QueueName, QUEUES } from './queue';
 
 export interface JobWorkerOptions {
   boss: PgBoss;
+  /** The queue's schema (QUEUE_SCHEMA), for the release. */
+  schema: string;
   handlers: Record<QueueName, JobHandler>;
   logger: Logger;
   /** Seconds between looks at empty queues. */
   pollInterval: number;
 }
 
-/** Times a job's completion is written before giving up (the job then times out and runs again). */
+type Job = PgBoss.JobWithMetadata<unknown>;
+
+/** Times a job's end is written before giving up (the job then times out and runs again). */
 const MARK_ATTEMPTS = 5;
+/** Share of JOB_TIMEOUT after which a running job is stopped. */
+const DEADLINE_SHARE = 0.9;
+const DEADLINE = 'JOB_TIMEOUT';
+
+/**
+ * Puts an active job back as waiting, to run at once: pg-boss 10 has no call for it (`fail` would
+ * count the attempt and wait JOB_RETRY_DELAY). The next fetch adds one to `retry_count`, as the job
+ * has started before, so `retry_limit` gets one more to leave the retries as they were.
+ */
+const releaseSql = (schema: string) => `
+  UPDATE ${schema}.job
+     SET state = 'retry', start_after = now(), retry_limit = retry_limit + 1, output = $3::jsonb
+   WHERE name = $1 AND id = $2 AND state = 'active'`;
 
 export class JobWorker {
   private readonly stopping = new AbortController();
@@ -34,10 +55,12 @@ export class JobWorker {
   async run(): Promise<void> {
     const { logger, pollInterval } = this.options;
     while (!this.stopping.signal.aborted) {
-      let next: { queue: QueueName; job: PgBoss.JobWithMetadata<unknown> } | undefined;
+      let next: { queue: QueueName; job: Job } | undefined;
       try {
         next = await this.nextJob();
       } catch (error) {
+        // pg-boss's fetch keeps database errors to itself (they reach its `error` event); this is
+        // for anything else, so that one bad poll does not end the worker.
         logger.warn(`job queue: ${errorSummary(error)}; trying again in ${pollInterval} s`);
       }
       if (next) await this.runJob(next.queue, next.job);
@@ -57,25 +80,54 @@ export class JobWorker {
     return undefined;
   }
 
-  private async runJob(queue: QueueName, job: PgBoss.JobWithMetadata<unknown>): Promise<void> {
+  private async runJob(queue: QueueName, job: Job): Promise<void> {
     const { boss, handlers } = this.options;
-    const label = `${queue} ${job.singletonKey ?? job.id}`;
-    const logger = this.options.logger.child({ label });
-    const attempt = `attempt ${job.retryCount + 1} of ${job.retryLimit + 1}`;
-    logger.info(`started (${attempt})`);
+    const logger = this.options.logger.child({ label: `${queue} ${job.singletonKey ?? job.id}` });
+    if (this.stopping.signal.aborted) {
+      await this.release(
+        logger,
+        queue,
+        job,
+        `released: worker stopped (${this.stopping.signal.reason}) before it started`,
+      );
+      return;
+    }
+    logger.info(`started (attempt ${job.retryCount + 1} of ${job.retryLimit + 1})`);
+    // pg-boss reads it as Postgres numeric text ("1800.000000").
+    const timeoutSeconds = Number(job.expireInSeconds);
+    const attempt = new AbortController();
+    const onStop = () => attempt.abort(this.stopping.signal.reason);
+    this.stopping.signal.addEventListener('abort', onStop);
+    const deadline = setTimeout(() => attempt.abort(DEADLINE), timeoutSeconds * DEADLINE_SHARE * 1000);
     try {
-      const output = await handlers[queue](job, { logger, stop: this.stopping.signal });
+      const output = await handlers[queue](job, { logger, stop: attempt.signal });
       await this.mark(logger, () => boss.complete(queue, job.id, output));
       logger.info(`completed: ${JSON.stringify(output)}`);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      let message = error instanceof Error ? error.message : String(error);
+      if (error instanceof JobError && error.stopped) {
+        if (attempt.signal.reason !== DEADLINE) {
+          await this.release(logger, queue, job, `released: worker ${message}`, error.output);
+          return;
+        }
+        message += `: ran out of time (JOB_TIMEOUT is ${timeoutSeconds} s)`;
+      }
       const output = error instanceof JobError ? { message, ...error.output } : { message };
       await this.mark(logger, () => boss.fail(queue, job.id, output));
-      const released = error instanceof JobError && error.released;
       const retries = job.retryCount < job.retryLimit;
-      if (released) logger.warn(`${message}; back in the queue`);
-      else logger.warn(`failed: ${message}${retries ? '; it will be retried' : '; no retries left'}`);
+      logger.warn(`failed: ${message}${retries ? '; it will be retried' : '; no retries left'}`);
+    } finally {
+      clearTimeout(deadline);
+      this.stopping.signal.removeEventListener('abort', onStop);
     }
+  }
+
+  private async release(logger: Logger, queue: QueueName, job: Job, message: string, output: object = {}) {
+    const sql = releaseSql(this.options.schema);
+    await this.mark(logger, () =>
+      this.options.boss.getDb().executeSql(sql, [queue, job.id, { ...output, message }]),
+    );
+    logger.warn(`${message}; back in the queue`);
   }
 
   /** Writes a job's end, retrying while the database is away (a restart). */

@@ -8,8 +8,12 @@ import type { Settings } from '../settings';
 import { addDays, monthChunks } from '../util/dates';
 import { jobOptions, QUEUES } from './queue';
 
-/** The cron's job: queue the daily jobs for `date` (default: the UTC day the job was created). */
+/**
+ * The cron's job: queue the daily jobs of `coins` (the scheduler's DAILY_COINS, so any worker may
+ * take it) for `date` (default: the UTC day the job was created).
+ */
 export interface ScheduleJob {
+  coins?: string[];
   date?: string;
 }
 
@@ -27,10 +31,20 @@ export interface BackfillJob {
   spider: string;
 }
 
-/** A job offered to the queue: its key, and whether it was queued or was already there. */
+/** A job offered to the queue: its key, and whether it was queued or, if not, the state of the one there. */
 export interface QueuedJob {
   key: string;
   queued: boolean;
+  /** The state of the job already there (created, retry, active, completed, failed). */
+  existing?: string;
+}
+
+/** What `backfill` asks for. */
+export interface BackfillRequest {
+  coinIds: string[];
+  startDate: string;
+  endDate: string;
+  spider: string;
 }
 
 /** The days a daily job crawls: `date` and the DAILY_CATCHUP_DAYS - 1 days before it. */
@@ -53,39 +67,49 @@ export async function queueDailyJobs(
   for (const coinId of coinIds) {
     const key = `${coinId}:${date}`;
     const data: DailyJob = { coinId, date };
-    const id = await boss.send(QUEUES.daily, data, {
-      ...jobOptions(settings),
-      id: uuidOf(`${QUEUES.daily}:${key}`),
-      singletonKey: key,
-    });
-    jobs.push({ key, queued: id !== null });
+    const id = uuidOf(`${QUEUES.daily}:${key}`);
+    const sent = await boss.send(QUEUES.daily, data, { ...jobOptions(settings), id, singletonKey: key });
+    const existing = sent === null ? (await boss.getJobById(QUEUES.daily, id))?.state : undefined;
+    jobs.push({ key, queued: sent !== null, existing });
   }
   return jobs;
 }
 
 /**
- * One job per coin and month of start..end. The backfill queue keeps at most one waiting job per
- * key, so a backfill given twice is queued once; given again once it ran, it runs again, fetching
- * only the days still missing.
+ * One job per coin and month of start..end, but none for a chunk whose job is still waiting or
+ * running: a backfill given twice is queued once. Given again after it ran, it runs again and
+ * fetches only the days still missing. (Two backfills given at the same instant could both queue a
+ * chunk; the later run would then find its days stored.)
  */
 export async function queueBackfillJobs(
   boss: PgBoss,
   settings: Settings,
-  {
-    coinIds,
-    startDate,
-    endDate,
-    spider,
-  }: { coinIds: string[]; startDate: string; endDate: string; spider: string },
+  { coinIds, startDate, endDate, spider }: BackfillRequest,
 ): Promise<QueuedJob[]> {
+  const chunks = coinIds.flatMap((coinId) =>
+    monthChunks(startDate, endDate).map(([first, last]) => ({
+      coinId,
+      first,
+      last,
+      key: `${coinId}:${first}..${last}`,
+    })),
+  );
+  const { rows } = await boss.getDb().executeSql(
+    `SELECT singleton_key, state::text FROM ${settings.QUEUE_SCHEMA}.job
+      WHERE name = $1 AND state < 'completed' AND singleton_key = ANY($2)`,
+    [QUEUES.backfill, chunks.map((chunk) => chunk.key)],
+  );
+  const unfinished = new Map(
+    (rows as { singleton_key: string; state: string }[]).map((r) => [r.singleton_key, r.state]),
+  );
   const jobs: QueuedJob[] = [];
-  for (const coinId of coinIds) {
-    for (const [first, last] of monthChunks(startDate, endDate)) {
-      const key = `${coinId}:${first}..${last}`;
+  for (const { coinId, first, last, key } of chunks) {
+    const existing = unfinished.get(key);
+    if (existing === undefined) {
       const data: BackfillJob = { coinId, startDate: first, endDate: last, spider };
-      const id = await boss.send(QUEUES.backfill, data, { ...jobOptions(settings), singletonKey: key });
-      jobs.push({ key, queued: id !== null });
+      await boss.send(QUEUES.backfill, data, { ...jobOptions(settings), singletonKey: key });
     }
+    jobs.push({ key, queued: existing === undefined, existing });
   }
   return jobs;
 }

@@ -4,6 +4,7 @@
  * machine or others. pg-boss hands each job to one worker at a time (`FOR UPDATE SKIP LOCKED`),
  * retries failed ones after a delay, and fails a job whose worker vanished once JOB_TIMEOUT passes.
  */
+import type { PoolConfig } from 'pg';
 import PgBoss from 'pg-boss';
 import type { Logger } from 'winston';
 import { UsageError } from '../core/errors';
@@ -33,18 +34,22 @@ export async function openJobQueue(
   logger: Logger,
   { schedule = false }: QueueOptions = {},
 ): Promise<PgBoss> {
-  const boss = new PgBoss({
+  // pg-boss hands its options to pg's Pool too: the connection time-out is one of those.
+  const options: PgBoss.ConstructorOptions & PoolConfig = {
     connectionString: requireDatabaseUrl(settings),
     schema: settings.QUEUE_SCHEMA,
     application_name: `${settings.BOT_NAME}-queue`,
     max: 4,
+    // A server that never answers fails the start in seconds, as the crawl's own connection does.
+    connectionTimeoutMillis: 10_000,
     schedule,
     // Jobs stay in the job table (where `runs` and the once-per-coin-and-day check look) for a week.
     archiveCompletedAfterSeconds: 7 * 24 * 3600,
     archiveFailedAfterSeconds: 7 * 24 * 3600,
     deleteAfterDays: 30,
     maintenanceIntervalSeconds: settings.QUEUE_MAINTENANCE_INTERVAL,
-  });
+  };
+  const boss = new PgBoss(options);
   // pg-boss reports trouble in its background loops (a database restart, say) as events; it retries them.
   boss.on('error', (error: Error) => logger.warn(`job queue: ${errorSummary(error)}`));
   try {
@@ -75,11 +80,8 @@ async function createQueues(boss: PgBoss, settings: Settings): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       for (const name of Object.values(QUEUES)) {
-        if (await boss.getQueue(name)) continue;
-        // `stately`: at most one queued and one running job per key, so a backfill given twice is not
-        // queued twice. The daily jobs need more (once per coin and day): see `queueDailyJobs`.
-        const policy = name === QUEUES.backfill ? 'stately' : 'standard';
-        await boss.createQueue(name, { name, policy, ...jobOptions(settings) });
+        // Duplicates are kept out where jobs are queued (jobs.ts), not by a queue policy.
+        if (!(await boss.getQueue(name))) await boss.createQueue(name, { name, ...jobOptions(settings) });
       }
       return;
     } catch (error) {

@@ -43,7 +43,9 @@ const SELECT_RUNS = (schema: string) => `
          (output->>'itemsStored')::int AS items_stored,
          round(extract(epoch FROM completed_on - started_on)::numeric, 1)::float AS duration_s,
          to_char(created_on AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS created,
-         CASE WHEN state::text IN ('failed', 'retry') THEN output->>'message' END AS error
+         CASE WHEN state::text IN ('failed', 'retry')
+              -- ours are {message}; pg-boss's own (a time-out) are {value: {message}} or {value: text}
+              THEN COALESCE(output->>'message', output#>>'{value,message}', output->>'value') END AS error
     FROM jobs
    WHERE $2::text[] IS NULL OR state::text = ANY($2)
    ORDER BY created_on DESC, name, data->>'coinId', data->>'startDate'

@@ -45,8 +45,9 @@ const QUICK = [
   'PROGRESS_BAR=off',
 ];
 
-function cli(args: string[], dataDir: string) {
-  return runCli([...args, '--data-dir', dataDir, ...QUICK], { env: { DATABASE_URL: db.url } });
+/** `crawl.ts` once; `settings` come after QUICK's, so they win. */
+function cli(args: string[], dataDir: string, settings: string[] = []) {
+  return runCli([...args, '--data-dir', dataDir, ...QUICK, ...settings], { env: { DATABASE_URL: db.url } });
 }
 
 function startWorker(command: 'worker' | 'schedule', dataDir: string, extra: string[] = []) {
@@ -137,10 +138,15 @@ test('the scheduler keeps the 03:00 UTC cron, and its job stores the three coins
   const scheduler = startWorker('schedule', dataDir, ['--set', 'DAILY_CATCHUP_DAYS=3']);
   await waitForLog(scheduler, 'worker ready');
   const [schedule] = await db.query<{ cron: string; timezone: string }>(
-    'SELECT cron, timezone FROM pgboss.schedule WHERE name = $1',
+    'SELECT cron, timezone, data FROM pgboss.schedule WHERE name = $1',
     [QUEUES.schedule],
   );
-  expect(schedule).toEqual({ cron: '0 3 * * *', timezone: 'UTC' });
+  // The coins travel with the schedule, so any worker that takes its job queues the scheduler's coins.
+  expect(schedule).toEqual({
+    cron: '0 3 * * *',
+    timezone: 'UTC',
+    data: { coins: ['bitcoin', 'ethereum', 'cardano'] },
+  });
 
   await fireSchedule('2024-06-01');
   await settled(QUEUES.daily, 3);
@@ -167,7 +173,7 @@ test('the same coin and day scheduled twice, by two schedulers, runs once', asyn
   await Promise.all([fireSchedule('2024-03-10'), fireSchedule('2024-03-10')]);
   await settled(QUEUES.schedule, 2);
   const again = await cli(['daily', '--enqueue', '--date', '2024-03-10', '-c', 'bitcoin'], dataDir);
-  expect(again.stdout).toBe('already queued: daily bitcoin:2024-03-10\n');
+  expect(again.stdout).toMatch(/^already queued \((created|active|completed)\): daily bitcoin:2024-03-10\n$/);
   await settled(QUEUES.daily, 3);
   for (const scheduler of schedulers) expect(await stop(scheduler)).toMatchObject({ code: 0 });
 
@@ -203,6 +209,26 @@ test('a job that fails while the API answers 503 is retried, then succeeds', asy
   expect(mock.requests.filter((r) => r.date === '2024-02-29').map((r) => r.status)).toEqual([503, 503, 200]);
 });
 
+test('a backfill given twice is queued once while its jobs wait', async () => {
+  const dataDir = tempDir();
+  const range = ['backfill', '-c', 'bitcoin', 'ethereum', '-s', '2024-01-15', '-e', '2024-02-10'];
+  const first = await cli(range, dataDir);
+  expect(first.stdout.trim().split('\n')).toEqual([
+    'queued: backfill bitcoin:2024-01-15..2024-01-31',
+    'queued: backfill bitcoin:2024-02-01..2024-02-10',
+    'queued: backfill ethereum:2024-01-15..2024-01-31',
+    'queued: backfill ethereum:2024-02-01..2024-02-10',
+  ]);
+  const again = await cli(range, dataDir);
+  expect(again.stdout.trim().split('\n')).toEqual(
+    first.stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.replace('queued:', 'already queued (created):')),
+  );
+  expect(again.stderr).toContain('0 of 4 backfill jobs queued');
+});
+
 test('two workers share a backfill, each day fetched and stored once', async () => {
   const dataDir = tempDir();
   mock.configure({ latencyMs: 20 });
@@ -227,12 +253,14 @@ test('two workers share a backfill, each day fetched and stored once', async () 
   expect(backfill.reduce((sum, run) => sum + (run.items_stored ?? 0), 0)).toBe(181);
 });
 
-test('SIGTERM in the middle of a job: the job goes back to the queue and no day is lost', async () => {
+test('SIGTERM in the middle of a job: the job goes back to the queue at once, its retries untouched, no day lost', async () => {
   const dataDir = tempDir();
   mock.configure({ latencyMs: 150 });
   const first = startWorker('worker', dataDir, ['--concurrency', '2']);
   await waitForLog(first, 'worker ready');
-  await cli(['backfill', '-c', 'ethereum', '-s', '2022-03-01', '-e', '2022-03-31'], dataDir);
+  // No retries, and a long delay: a release that counted as a failure would leave the job failed or waiting.
+  const noRetries = ['--set', 'JOB_RETRY_LIMIT=0', '--set', 'JOB_RETRY_DELAY=3600'];
+  await cli(['backfill', '-c', 'ethereum', '-s', '2022-03-01', '-e', '2022-03-31'], dataDir, noRetries);
   await waitForLog(first, 'ethereum 2022-03-06');
   const stopped = await stop(first);
   expect(stopped.code).toBe(0);
@@ -259,6 +287,34 @@ test('SIGTERM in the middle of a job: the job goes back to the queue and no day 
   // Only the requests in flight at the stop (at most the concurrency) were sent twice.
   const repeats = [...answersPerDay('ethereum').values()].filter((count) => count > 1);
   expect(repeats.length).toBeLessThanOrEqual(2);
+});
+
+test('a job that runs out of time is stopped before JOB_TIMEOUT and fails, instead of running twice at once', async () => {
+  const dataDir = tempDir();
+  mock.configure({ latencyMs: 300 });
+  const worker = startWorker('worker', dataDir, [
+    '--concurrency',
+    '1',
+    '--set',
+    'QUEUE_MAINTENANCE_INTERVAL=1',
+  ]);
+  await waitForLog(worker, 'worker ready');
+  const slow = ['--set', 'JOB_TIMEOUT=3', '--set', 'JOB_RETRY_LIMIT=0'];
+  await cli(['backfill', '-c', 'bitcoin', '-s', '2021-07-01', '-e', '2021-07-31'], dataDir, slow);
+  await settled(QUEUES.backfill, 1);
+  const result = await stop(worker);
+  expect(result.stderr).toMatch(
+    /failed: stopped \(JOB_TIMEOUT\) after storing \d+ items: ran out of time \(JOB_TIMEOUT is 3 s\); no retries left/,
+  );
+  const [run] = await runs(dataDir);
+  expect(run).toMatchObject({ state: 'failed', attempts: 1 });
+  expect(run.error).toMatch(/^stopped \(JOB_TIMEOUT\) after storing \d+ items: ran out of time/);
+  const stored = await storedDays('bitcoin');
+  expect(run.items_stored).toBe(stored.length);
+  expect(stored.length).toBeGreaterThan(0);
+  expect(stored.length).toBeLessThan(31);
+  // Never handed to a second run while the first went on.
+  expect(Math.max(...answersPerDay('bitcoin').values())).toBe(1);
 });
 
 test('a worker killed with -9 mid-job: after JOB_TIMEOUT another worker runs the job, every day stored once', async () => {

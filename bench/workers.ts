@@ -21,7 +21,7 @@ interface Scenario {
 }
 
 const YEAR = ['-c', 'bitcoin', '-s', '2023-01-01', '-e', '2023-12-31'];
-const QUARTER = ['-c', 'bitcoin', '-s', '2023-01-01', '-e', '2023-03-31'];
+const HALF_YEAR = ['-c', 'bitcoin', '-s', '2023-01-01', '-e', '2023-06-30'];
 const WINDOW: MockRateLimit = { limit: 20, windowMs: 5000 };
 
 const SCENARIOS: Scenario[] = [
@@ -36,20 +36,20 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: '240/min, 1 worker told 240',
-    range: QUARTER,
+    range: HALF_YEAR,
     rateLimit: WINDOW,
     workers: [['--rate-limit', '240']],
   },
   {
     name: '240/min, 2 workers told 120 each',
-    range: QUARTER,
+    range: HALF_YEAR,
     rateLimit: WINDOW,
     workers: [
       ['--rate-limit', '120'],
       ['--rate-limit', '120'],
     ],
   },
-  { name: '240/min, 2 workers untold', range: QUARTER, rateLimit: WINDOW, workers: [[], []] },
+  { name: '240/min, 2 workers untold', range: HALF_YEAR, rateLimit: WINDOW, workers: [[], []] },
 ];
 
 function crawler(args: string[], databaseUrl: string): ChildProcess {
@@ -81,7 +81,7 @@ async function run(mock: MockApi, scenario: Scenario): Promise<string> {
   mock.configure({ rateLimit: scenario.rateLimit });
   const common = ['--api-url', mock.url, '--data-dir', dataDir];
   // The queue and the tables are made once, before the clock starts.
-  await new Promise((resolve) => crawler(['migrate', ...common], db.url).on('close', resolve));
+  await new Promise((resolve) => crawler(['migrate', '--data-dir', dataDir], db.url).on('close', resolve));
   const workers = scenario.workers.map((extra) => crawler(['worker', ...common, ...extra], db.url));
   await sleep(4000); // every worker started and polling
   const since = mock.requests.length;

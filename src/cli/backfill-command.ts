@@ -8,7 +8,7 @@ import { createLogger, flushLogger } from '../core/logger';
 import { queueBackfillJobs } from '../scheduler/jobs';
 import { openJobQueue, requireDatabaseUrl } from '../scheduler/queue';
 import { DEFAULT_SPIDER } from '../spiders';
-import { validateCrawlArgs } from './crawl-args';
+import { crawlArgsFromArgv } from './crawl-args';
 import { checkSpiderName } from './crawl-setup';
 import { commonOptions, last, rangeOptions, settingsFromArgv } from './options';
 
@@ -25,11 +25,7 @@ export async function runBackfillCommand(
   argv: Record<string, unknown>,
   env: NodeJS.ProcessEnv,
 ): Promise<number> {
-  const args = validateCrawlArgs({
-    coinIds: argv['coin-id'] as string[],
-    startDate: argv['start-date'] as string,
-    endDate: argv['end-date'] as string | undefined,
-  });
+  const args = crawlArgsFromArgv(argv);
   const spider = checkSpiderName(String(argv.spider));
   const settings = settingsFromArgv(argv, env);
   requireDatabaseUrl(settings);

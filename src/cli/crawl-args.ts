@@ -17,6 +17,15 @@ export interface RawCrawlArgs {
   endDate?: string;
 }
 
+/** `--coin-id`, `--start-date`, `--end-date` of a command line, checked. */
+export function crawlArgsFromArgv(argv: Record<string, unknown>): SpiderArgs {
+  return validateCrawlArgs({
+    coinIds: argv['coin-id'] as string[],
+    startDate: argv['start-date'] as string,
+    endDate: argv['end-date'] as string | undefined,
+  });
+}
+
 export function validateCrawlArgs(raw: RawCrawlArgs, today = todayUtc()): SpiderArgs {
   const coinIds = checkCoinIds(raw.coinIds, raw.coinSource);
   if (coinIds.length === 0)

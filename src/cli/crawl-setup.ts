@@ -16,7 +16,7 @@ import { storedDayFiles } from '../pipelines/json-files';
 import type { Settings } from '../settings';
 import { findSpider, SPIDERS } from '../spiders';
 import { todayUtc } from '../util/dates';
-import { validateCrawlArgs } from './crawl-args';
+import { crawlArgsFromArgv } from './crawl-args';
 import { settingsFromArgv } from './options';
 
 export interface PreparedCrawl {
@@ -45,11 +45,7 @@ export async function prepareCrawl(
   argv: Record<string, unknown>,
   env: NodeJS.ProcessEnv,
 ): Promise<PreparedCrawl> {
-  const args = validateCrawlArgs({
-    coinIds: argv['coin-id'] as string[],
-    startDate: argv['start-date'] as string,
-    endDate: argv['end-date'] as string | undefined,
-  });
+  const args = crawlArgsFromArgv(argv);
   const spiderName = checkSpiderName(String(argv.spider));
   return openCrawl({ args, spiderName, force: Boolean(argv.force) }, settingsFromArgv(argv, env));
 }

@@ -12,8 +12,8 @@ import { UsageError } from '../core/errors';
 import { createLogger, flushLogger } from '../core/logger';
 import { openPriceStore } from '../db/open-store';
 import { validateDayFilter } from './crawl-args';
-import { commonOptions, last, rangeOptions, settingsFromArgv } from './options';
-import { formatRows, REPORT_FORMATS, ReportFormat, Row } from './row-format';
+import { commonOptions, rangeOptions, settingsFromArgv } from './options';
+import { checkFormat, formatOption, formatRows, Row } from './row-format';
 
 /** Where the reports live: one query per `.sql` file, named by the file. */
 export const QUERIES_DIR = resolve(__dirname, '../../sql/queries');
@@ -38,13 +38,7 @@ export function reportOptions<T>(yargs: Argv<T>) {
       type: 'string',
       describe: `The report: a query of sql/queries (${knownReports().join(', ') || 'none yet'})`,
     })
-    .option('format', {
-      alias: 'f',
-      type: 'string',
-      coerce: last,
-      default: 'table',
-      describe: `Output: ${REPORT_FORMATS.join(', ')}`,
-    });
+    .option('format', formatOption);
 }
 
 export async function runReportCommand(
@@ -59,10 +53,7 @@ export async function runReportCommand(
       `report ${JSON.stringify(name)}: unknown; known reports: ${known.join(', ') || `none in ${QUERIES_DIR}`}`,
     );
   }
-  const format = String(argv.format ?? 'table');
-  if (!(REPORT_FORMATS as readonly string[]).includes(format)) {
-    throw new UsageError(`--format ${JSON.stringify(format)}: expected one of ${REPORT_FORMATS.join(', ')}`);
-  }
+  const format = checkFormat(argv.format);
   const filter = validateDayFilter({
     coinIds: argv['coin-id'] as string[] | undefined,
     startDate: argv['start-date'] as string | undefined,
@@ -81,7 +72,7 @@ export async function runReportCommand(
     } finally {
       await dataSource.destroy();
     }
-    const output = formatRows(rows, format as ReportFormat);
+    const output = formatRows(rows, format);
     await new Promise<void>((done, fail) =>
       process.stdout.write(output, (error) => (error ? fail(error) : done())),
     );

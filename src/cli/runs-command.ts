@@ -9,19 +9,13 @@ import { errorSummary } from '../db/data-source';
 import { listRuns } from '../scheduler/runs';
 import { requireDatabaseUrl } from '../scheduler/queue';
 import { commonOptions, last, settingsFromArgv } from './options';
-import { formatRows, REPORT_FORMATS, ReportFormat } from './row-format';
+import { checkFormat, formatOption, formatRows, Row } from './row-format';
 
 const STATES = ['created', 'retry', 'active', 'completed', 'failed', 'cancelled'];
 
 export function runsOptions<T>(yargs: Argv<T>) {
   return commonOptions(yargs)
-    .option('format', {
-      alias: 'f',
-      type: 'string',
-      coerce: last,
-      default: 'table',
-      describe: `Output: ${REPORT_FORMATS.join(', ')}`,
-    })
+    .option('format', formatOption)
     .option('limit', { type: 'string', coerce: last, default: '50', describe: 'How many jobs, newest first' })
     .option('state', {
       type: 'string',
@@ -31,10 +25,7 @@ export function runsOptions<T>(yargs: Argv<T>) {
 }
 
 export async function runRunsCommand(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<number> {
-  const format = String(argv.format);
-  if (!(REPORT_FORMATS as readonly string[]).includes(format)) {
-    throw new UsageError(`--format ${JSON.stringify(format)}: expected one of ${REPORT_FORMATS.join(', ')}`);
-  }
+  const format = checkFormat(argv.format);
   const limit = Number(argv.limit);
   if (!Number.isInteger(limit) || limit < 1) {
     throw new UsageError(`--limit ${JSON.stringify(argv.limit)}: expected a whole number >= 1`);
@@ -52,6 +43,6 @@ export async function runRunsCommand(argv: Record<string, unknown>, env: NodeJS.
     if (error instanceof UsageError) throw error;
     throw new UsageError(`job queue unreachable (${errorSummary(error)})`, { seeHelp: false });
   }
-  process.stdout.write(formatRows(runs as unknown as Record<string, unknown>[], format as ReportFormat));
+  process.stdout.write(formatRows(runs as unknown as Row[], format));
   return 0;
 }

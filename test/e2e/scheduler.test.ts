@@ -9,6 +9,7 @@ import { createTestDatabase, TestDatabase } from '../helpers/database';
 import { MOCK_DEFAULTS } from '../helpers/mock-defaults';
 import { loadCsvPrices, MockApi, MockRequestRecord, startMockApi } from '../mock-api/server';
 import { QUEUES } from '../../src/scheduler/queue';
+import type { Run } from '../../src/scheduler/runs';
 
 // Several crawler processes per test, on two cores shared with the other suites.
 jest.setTimeout(150_000);
@@ -59,20 +60,11 @@ function startWorker(command: 'worker' | 'schedule', dataDir: string, extra: str
   return worker;
 }
 
-interface RunRow {
-  queue: string;
-  coin: string | null;
-  days: string | null;
-  state: string;
-  attempts: number;
-  items_stored: number | null;
-  error: string | null;
-}
 
-async function runs(dataDir: string): Promise<RunRow[]> {
+async function runs(dataDir: string): Promise<Run[]> {
   const result = await cli(['runs', '--format', 'json', '--limit', '500'], dataDir);
   expect(result).toMatchObject({ code: 0 });
-  return JSON.parse(result.stdout) as RunRow[];
+  return JSON.parse(result.stdout) as Run[];
 }
 
 /** Waits until every job of `queue` is completed or failed, and at least `count` exist. */

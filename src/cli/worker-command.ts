@@ -70,18 +70,19 @@ export async function runWorkerCommand(
       );
     }
     if (runsJobs) {
-      const worker = new JobWorker({
+      logger.info(`worker ready: ${describeShare(settings)}`);
+      await new JobWorker({
         boss,
         schema: settings.QUEUE_SCHEMA,
         handlers: jobHandlers(boss, settings),
         logger,
         pollInterval: settings.WORKER_POLL_INTERVAL,
-      });
-      signals.signal.addEventListener('abort', () => worker.stop(String(signals.signal.reason)));
-      logger.info(`worker ready: ${describeShare(settings)}`);
-      await worker.run();
+        stop: signals.signal,
+      }).run();
     } else {
-      await new Promise((resolve) => signals.signal.addEventListener('abort', resolve));
+      await new Promise((resolve) =>
+        signals.signal.aborted ? resolve(undefined) : signals.signal.addEventListener('abort', resolve),
+      );
     }
     logger.info('stopped');
     return 0;

@@ -26,6 +26,8 @@ export interface JobWorkerOptions {
   logger: Logger;
   /** Seconds between looks at empty queues. */
   pollInterval: number;
+  /** Aborting it stops the worker (the reason, e.g. SIGTERM, goes in the log and the job's output). */
+  stop: AbortSignal;
 }
 
 type Job = PgBoss.JobWithMetadata<unknown>;
@@ -47,14 +49,12 @@ const releaseSql = (schema: string) => `
    WHERE name = $1 AND id = $2 AND state = 'active'`;
 
 export class JobWorker {
-  private readonly stopping = new AbortController();
-
   constructor(private readonly options: JobWorkerOptions) {}
 
-  /** Runs jobs until `stop`; resolves once the job in hand is completed or released. */
+  /** Runs jobs until stopped; resolves once the job in hand is completed or released. */
   async run(): Promise<void> {
-    const { logger, pollInterval } = this.options;
-    while (!this.stopping.signal.aborted) {
+    const { logger, pollInterval, stop } = this.options;
+    while (!stop.aborted) {
       let next: { queue: QueueName; job: Job } | undefined;
       try {
         next = await this.nextJob();
@@ -64,12 +64,8 @@ export class JobWorker {
         logger.warn(`job queue: ${errorSummary(error)}; trying again in ${pollInterval} s`);
       }
       if (next) await this.runJob(next.queue, next.job);
-      else await sleep(pollInterval * 1000, this.stopping.signal);
+      else await sleep(pollInterval * 1000, stop);
     }
-  }
-
-  stop(reason: string): void {
-    this.stopping.abort(reason);
   }
 
   private async nextJob() {
@@ -81,23 +77,18 @@ export class JobWorker {
   }
 
   private async runJob(queue: QueueName, job: Job): Promise<void> {
-    const { boss, handlers } = this.options;
+    const { boss, handlers, stop } = this.options;
     const logger = this.options.logger.child({ label: `${queue} ${job.singletonKey ?? job.id}` });
-    if (this.stopping.signal.aborted) {
-      await this.release(
-        logger,
-        queue,
-        job,
-        `released: worker stopped (${this.stopping.signal.reason}) before it started`,
-      );
+    if (stop.aborted) {
+      await this.release(logger, queue, job, `released: worker stopped (${stop.reason}) before it started`);
       return;
     }
     logger.info(`started (attempt ${job.retryCount + 1} of ${job.retryLimit + 1})`);
     // pg-boss reads it as Postgres numeric text ("1800.000000").
     const timeoutSeconds = Number(job.expireInSeconds);
     const attempt = new AbortController();
-    const onStop = () => attempt.abort(this.stopping.signal.reason);
-    this.stopping.signal.addEventListener('abort', onStop);
+    const onStop = () => attempt.abort(stop.reason);
+    stop.addEventListener('abort', onStop);
     const deadline = setTimeout(() => attempt.abort(DEADLINE), timeoutSeconds * DEADLINE_SHARE * 1000);
     try {
       const output = await handlers[queue](job, { logger, stop: attempt.signal });
@@ -118,7 +109,7 @@ export class JobWorker {
       logger.warn(`failed: ${message}${retries ? '; it will be retried' : '; no retries left'}`);
     } finally {
       clearTimeout(deadline);
-      this.stopping.signal.removeEventListener('abort', onStop);
+      stop.removeEventListener('abort', onStop);
     }
   }
 

@@ -60,7 +60,6 @@ function startWorker(command: 'worker' | 'schedule', dataDir: string, extra: str
   return worker;
 }
 
-
 async function runs(dataDir: string): Promise<Run[]> {
   const result = await cli(['runs', '--format', 'json', '--limit', '500'], dataDir);
   expect(result).toMatchObject({ code: 0 });

@@ -8,7 +8,7 @@ import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors';
 import { createLogger, flushLogger } from '../core/logger';
 import { dailyRange, queueDailyJobs } from '../scheduler/jobs';
-import { openJobQueue } from '../scheduler/queue';
+import { openJobQueue, requireDatabaseUrl } from '../scheduler/queue';
 import { DEFAULT_SETTINGS } from '../settings';
 import { DEFAULT_SPIDER } from '../spiders';
 import { todayUtc } from '../util/dates';
@@ -55,6 +55,8 @@ export async function runDailyCommand(
     coinSource: fromFlag ? '--coin-id' : 'DAILY_COINS',
     ...dailyRange(date, settings),
   });
+
+  if (argv.enqueue) requireDatabaseUrl(settings);
 
   const logger = createLogger({ level: settings.LOG_LEVEL, file: settings.LOG_FILE || undefined });
   try {

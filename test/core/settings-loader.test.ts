@@ -95,6 +95,34 @@ describe('resolveSettings', () => {
     ).toThrow('--rate-limit: invalid value "fast" for RATE_LIMIT: expected a number');
   });
 
+  it('reads the schedule settings: coin lists, time zones, and the limits pg-boss accepts', () => {
+    const settings = resolveSettings({
+      env: {
+        DAILY_COINS: ' bitcoin, solana ',
+        SCHEDULE_TIMEZONE: 'Europe/Paris',
+        SCHEDULE_CRON: '30 2 * * *',
+      },
+      overrides: ['JOB_TIMEOUT=600'],
+    });
+    expect([
+      settings.DAILY_COINS,
+      settings.SCHEDULE_TIMEZONE,
+      settings.SCHEDULE_CRON,
+      settings.JOB_TIMEOUT,
+    ]).toEqual([['bitcoin', 'solana'], 'Europe/Paris', '30 2 * * *', 600]);
+    expect(resolveSettings({ overrides: ['DAILY_COINS=["cardano"]'] }).DAILY_COINS).toEqual(['cardano']);
+    expect(() => resolveSettings({ env: { SCHEDULE_TIMEZONE: 'Mars/Olympus' } })).toThrow(
+      'environment variable SCHEDULE_TIMEZONE: invalid value "Mars/Olympus" for SCHEDULE_TIMEZONE: expected an IANA time zone',
+    );
+    expect(() => resolveSettings({ overrides: ['JOB_TIMEOUT=86400'] })).toThrow(
+      '--set JOB_TIMEOUT: invalid value "86400" for JOB_TIMEOUT: expected a whole number from 1 to 86399',
+    );
+    expect(() => resolveSettings({ overrides: ['DAILY_COINS=,'] })).toThrow('expected at least one coin id');
+    expect(() => resolveSettings({ overrides: ['QUEUE_SCHEMA=pg-boss'] })).toThrow(
+      'expected a lowercase SQL name',
+    );
+  });
+
   it('never shows the API key, in errors or in the printable settings', () => {
     const settings = resolveSettings({ env: { COINGECKO_API_KEY: 'CG-secret-123' } });
     expect(JSON.stringify(describeSettings(settings))).not.toContain('CG-secret-123');

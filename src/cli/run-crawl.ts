@@ -8,6 +8,7 @@ import { CrawlResult, Engine } from '../core/engine';
 import { Progress } from '../core/progress';
 import { describeSettings } from '../core/settings-loader';
 import { StatsCollector } from '../core/stats';
+import { Throttle } from '../core/throttle';
 import type { PreparedCrawl } from './crawl-setup';
 import { logCrawlSummary } from './summary';
 
@@ -19,6 +20,11 @@ export interface RunCrawlOptions {
   stopSignal?: AbortSignal;
   /** What to do after a stopped crawl, for the summary. */
   resumeHint: string;
+  /**
+   * Throttles kept across crawls, by rate limit: a worker passes the same map to all its jobs, so
+   * its rate limit holds between them too. Default: the crawl's own throttle.
+   */
+  throttles?: Map<number, Throttle>;
 }
 
 export interface CrawlOutcome {
@@ -33,20 +39,23 @@ export interface CrawlOutcome {
 
 export async function runCrawl(
   crawl: PreparedCrawl,
-  { logger, progress = new Progress(false), stopSignal, resumeHint }: RunCrawlOptions,
+  { logger, progress = new Progress(false), stopSignal, resumeHint, throttles }: RunCrawlOptions,
 ): Promise<CrawlOutcome> {
   const { settings, spider, pipelines } = crawl;
   crawl.logger.current = logger;
   const stats = new StatsCollector();
   stats.set('incremental/skipped_count', crawl.skipped.count);
-  const engine = new Engine({ settings, logger, pipelines, progress, stats });
+  const rateLimit = settings.RATE_LIMIT || spider.rateLimitPreset();
+  let throttle = throttles?.get(rateLimit);
+  if (throttles && !throttle) throttles.set(rateLimit, (throttle = new Throttle(settings, rateLimit)));
+  const engine = new Engine({ settings, logger, pipelines, progress, stats, throttle });
   const stop = () => engine.stop(String(stopSignal?.reason ?? 'stopped'));
   if (stopSignal?.aborted) stop();
   stopSignal?.addEventListener('abort', stop);
   try {
     logger.debug(`settings: ${JSON.stringify(describeSettings(settings))}`);
     logger.info(`storing to ${crawl.storage.join(' and ') || 'nothing (no storing pipeline enabled)'}`);
-    const result = await engine.run(spider, settings.RATE_LIMIT || spider.rateLimitPreset());
+    const result = await engine.run(spider, rateLimit);
     logCrawlSummary(result, logger, { skipped: crawl.skipped.count, resumeHint });
     return {
       result,

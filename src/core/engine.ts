@@ -48,6 +48,11 @@ export interface EngineOptions<Item> {
   pipelines: PipelineChain<Item>;
   progress: Progress;
   stats?: StatsCollector;
+  /**
+   * The throttle to send through, kept by the caller across crawls (a worker keeps one for all its
+   * jobs, so its rate limit and what it learned hold from one job to the next). Default: a new one.
+   */
+  throttle?: Throttle;
 }
 
 /** What the queue keeps of a SpiderRequest besides its URL (JSON only: it may be written to JOB_DIR). */
@@ -67,6 +72,7 @@ export class Engine<Item> {
   private readonly stopping = new AbortController();
   private crawler: BasicCrawler | undefined;
   private throttle: Throttle | undefined;
+  private pausedBeforeMs = 0;
   private lostItems = 0;
 
   constructor(private readonly options: EngineOptions<Item>) {
@@ -91,7 +97,8 @@ export class Engine<Item> {
     crawleeLog.setLevel(settings.LOG_LEVEL === 'debug' ? LogLevel.WARNING : LogLevel.ERROR);
 
     const context: PipelineContext = { spiderName: spider.name, settings, stats: this.stats, logger };
-    this.throttle = new Throttle(settings, rateLimitPerMinute);
+    this.throttle = this.options.throttle ?? new Throttle(settings, rateLimitPerMinute);
+    this.pausedBeforeMs = this.throttle.pausedMs();
     const runner = new RequestRunner({
       spider,
       policy: new RetryPolicy(settings),
@@ -231,7 +238,7 @@ export class Engine<Item> {
     this.stats.set('finish_reason', stoppedBy ?? 'finished');
     this.stats.set('elapsed_time_seconds', elapsed);
     this.stats.set('request_failed_count', this.failures.length);
-    this.stats.set('ratelimit/paused_seconds', Math.round(throttle.pausedMs()) / 1000);
+    this.stats.set('ratelimit/paused_seconds', Math.round(throttle.pausedMs() - this.pausedBeforeMs) / 1000);
     const budget = throttle.learnedBudget();
     if (Number.isFinite(budget)) this.stats.set('ratelimit/learned_window_budget', budget);
     const sent = this.stats.count('downloader/request_count');

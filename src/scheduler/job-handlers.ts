@@ -8,6 +8,7 @@ import type { Logger } from 'winston';
 import { CrawlRequest, openCrawl } from '../cli/crawl-setup';
 import { runCrawl } from '../cli/run-crawl';
 import { describeFailures } from '../cli/summary';
+import type { Throttle } from '../core/throttle';
 import type { Settings } from '../settings';
 import { DEFAULT_SPIDER } from '../spiders';
 import { utcDayOf } from '../util/dates';
@@ -45,6 +46,11 @@ export interface JobContext {
 export type JobHandler = (job: PgBoss.JobWithMetadata<unknown>, context: JobContext) => Promise<object>;
 
 export function jobHandlers(boss: PgBoss, settings: Settings): Record<QueueName, JobHandler> {
+  // One throttle per rate limit for all of this worker's jobs: its share of the API's limit holds
+  // from one job to the next, and a limit learned from 429s is not learned again per job.
+  const throttles = new Map<number, Throttle>();
+  const crawlJob = (request: CrawlRequest, context: JobContext) =>
+    runCrawlJob(request, settings, throttles, context);
   return {
     [QUEUES.schedule]: async (job) => {
       const { coins = settings.DAILY_COINS, date = utcDayOf(job.createdOn) } = job.data as ScheduleJob;
@@ -54,19 +60,20 @@ export function jobHandlers(boss: PgBoss, settings: Settings): Record<QueueName,
     [QUEUES.daily]: async (job, context) => {
       const { coinId, date } = job.data as DailyJob;
       const args = { coinIds: [coinId], ...dailyRange(date, settings) };
-      return crawlJob({ args, spiderName: DEFAULT_SPIDER }, settings, context);
+      return crawlJob({ args, spiderName: DEFAULT_SPIDER }, context);
     },
     [QUEUES.backfill]: async (job, context) => {
       const { coinId, startDate, endDate, spider } = job.data as BackfillJob;
       const args = { coinIds: [coinId], startDate, endDate };
-      return crawlJob({ args, spiderName: spider }, settings, context);
+      return crawlJob({ args, spiderName: spider }, context);
     },
   };
 }
 
-async function crawlJob(
+async function runCrawlJob(
   request: CrawlRequest,
   settings: Settings,
+  throttles: Map<number, Throttle>,
   { logger, stop }: JobContext,
 ): Promise<CrawlJobOutput> {
   const crawl = await openCrawl(request, settings);
@@ -75,6 +82,7 @@ async function crawlJob(
       logger,
       stopSignal: stop,
       resumeHint: 'the job goes back to the queue; the days not stored yet run again',
+      throttles,
     });
     const output: CrawlJobOutput = {
       itemsStored,

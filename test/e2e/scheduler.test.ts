@@ -244,6 +244,23 @@ test('two workers share a backfill, each day fetched and stored once', async () 
   expect(backfill.reduce((sum, run) => sum + (run.items_stored ?? 0), 0)).toBe(181);
 });
 
+test("a worker's told rate limit holds from one job to the next: no 429", async () => {
+  const dataDir = tempDir();
+  // 2 per 3 s; told 40 a minute, the worker spaces requests 1.5 s apart: never 3 in a window.
+  mock.configure({ rateLimit: { limit: 2, windowMs: 3000 } });
+  const worker = startWorker('worker', dataDir, ['--rate-limit', '40']);
+  await waitForLog(worker, 'worker ready');
+  // Six jobs of one day each: five job boundaries, where a throttle per job would start afresh.
+  await cli(
+    ['backfill', '-c', 'bitcoin', 'ethereum', 'cardano', '-s', '2024-01-31', '-e', '2024-02-01'],
+    dataDir,
+  );
+  await settled(QUEUES.backfill, 6);
+  await stop(worker);
+  const statuses = mock.requests.filter((r) => r.path.includes('/history')).map((r) => r.status);
+  expect(statuses).toEqual(Array(6).fill(200));
+});
+
 test('SIGTERM in the middle of a job: the job goes back to the queue at once, its retries untouched, no day lost', async () => {
   const dataDir = tempDir();
   mock.configure({ latencyMs: 150 });

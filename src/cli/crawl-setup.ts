@@ -51,10 +51,10 @@ export async function prepareCrawl(
 }
 
 /** The spider's name, or a UsageError listing the known ones. */
-export function checkSpiderName(name: string, flag = '--spider'): string {
+export function checkSpiderName(name: string): string {
   if (findSpider(name)) return name;
   const known = SPIDERS.map((spider) => spider.spiderName).join(', ');
-  throw new UsageError(`${flag} ${JSON.stringify(name)}: unknown spider (known: ${known})`);
+  throw new UsageError(`--spider ${JSON.stringify(name)}: unknown spider (known: ${known})`);
 }
 
 /** Opens what a crawl needs (the database when a pipeline stores there) for checked arguments. */

@@ -12,6 +12,7 @@
  * handed to another. So a job is stopped at 90 % of its time-out and failed (the attempt counts),
  * rather than run twice at once.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type PgBoss from 'pg-boss';
 import type { Logger } from 'winston';
 import { errorSummary } from '../db/data-source';
@@ -64,7 +65,8 @@ export class JobWorker {
         logger.warn(`job queue: ${errorSummary(error)}; trying again in ${pollInterval} s`);
       }
       if (next) await this.runJob(next.queue, next.job);
-      else await sleep(pollInterval * 1000, stop);
+      // Woken early by a stop; the abort's rejection is just that.
+      else await sleep(pollInterval * 1000, undefined, { signal: stop }).catch(() => undefined);
     }
   }
 
@@ -138,16 +140,4 @@ export class JobWorker {
       }
     }
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done);
-  });
 }

@@ -4,6 +4,7 @@
  * machine or others. pg-boss hands each job to one worker at a time (`FOR UPDATE SKIP LOCKED`),
  * retries failed ones after a delay, and fails a job whose worker vanished once JOB_TIMEOUT passes.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { PoolConfig } from 'pg';
 import PgBoss from 'pg-boss';
 import type { Logger } from 'winston';
@@ -86,7 +87,7 @@ async function createQueues(boss: PgBoss, settings: Settings): Promise<void> {
       return;
     } catch (error) {
       if (attempt === CREATE_ATTEMPTS) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 400 * attempt));
+      await sleep(100 + Math.random() * 400 * attempt);
     }
   }
 }

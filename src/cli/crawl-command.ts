@@ -6,7 +6,7 @@
 import { createLogger, flushLogger } from '../core/logger';
 import { Progress } from '../core/progress';
 import type { Settings } from '../settings';
-import { prepareCrawl } from './crawl-setup';
+import { PreparedCrawl, prepareCrawl } from './crawl-setup';
 import { runCrawl } from './run-crawl';
 import { stopOnSignals } from './signals';
 
@@ -14,7 +14,14 @@ export async function runCrawlCommand(
   argv: Record<string, unknown>,
   env: NodeJS.ProcessEnv,
 ): Promise<number> {
-  const crawl = await prepareCrawl(argv, env);
+  return runInForeground(await prepareCrawl(argv, env));
+}
+
+/**
+ * Runs an opened crawl as a command does: the log (with a progress bar on a terminal), signals that
+ * stop it gracefully, the exit code, and everything closed at the end. `intro` is logged first.
+ */
+export async function runInForeground(crawl: PreparedCrawl, intro?: string): Promise<number> {
   const { settings } = crawl;
   const progress = new Progress(showProgressBar(settings));
   const logger = createLogger({
@@ -24,6 +31,7 @@ export async function runCrawlCommand(
   });
   const signals = stopOnSignals(logger, 'stopping after the requests in flight');
   try {
+    if (intro) logger.info(intro);
     const outcome = await runCrawl(crawl, {
       logger,
       progress,
@@ -45,7 +53,7 @@ function resumeHint(settings: Settings): string {
     : 'run the same command again to fetch the days not stored yet';
 }
 
-export function showProgressBar(settings: Settings): boolean {
+function showProgressBar(settings: Settings): boolean {
   const terminal = Boolean(process.stdout.isTTY && process.stderr.isTTY);
   return settings.PROGRESS_BAR === 'on' || (settings.PROGRESS_BAR === 'auto' && terminal);
 }

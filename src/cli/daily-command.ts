@@ -9,14 +9,13 @@ import { UsageError } from '../core/errors';
 import { createLogger, flushLogger } from '../core/logger';
 import { dailyRange, queueDailyJobs } from '../scheduler/jobs';
 import { openJobQueue, requireDatabaseUrl } from '../scheduler/queue';
-import { DEFAULT_SETTINGS } from '../settings';
+import { DEFAULT_SETTINGS, Settings } from '../settings';
 import { DEFAULT_SPIDER } from '../spiders';
 import { todayUtc } from '../util/dates';
 import { checkDay, validateCrawlArgs } from './crawl-args';
+import { runInForeground } from './crawl-command';
 import { openCrawl } from './crawl-setup';
 import { commonOptions, fetchOptions, settingsFromArgv } from './options';
-import { runCrawl } from './run-crawl';
-import { stopOnSignals } from './signals';
 
 export function dailyOptions<T>(yargs: Argv<T>) {
   return fetchOptions(commonOptions(yargs))
@@ -56,38 +55,28 @@ export async function runDailyCommand(
     ...dailyRange(date, settings),
   });
 
-  if (argv.enqueue) requireDatabaseUrl(settings);
+  if (argv.enqueue) return queueDaily(settings, args.coinIds, date);
+  const crawl = await openCrawl({ args, spiderName: DEFAULT_SPIDER }, settings);
+  const days = `${args.startDate}..${args.endDate}`;
+  return runInForeground(crawl, `daily job for ${date}: ${args.coinIds.join(', ')}, days ${days}`);
+}
 
+/** `--enqueue`: one job per coin for the workers, and a line per job on stdout. */
+async function queueDaily(settings: Settings, coinIds: string[], date: string): Promise<number> {
+  requireDatabaseUrl(settings);
   const logger = createLogger({ level: settings.LOG_LEVEL, file: settings.LOG_FILE || undefined });
   try {
-    if (argv.enqueue) {
-      const boss = await openJobQueue(settings, logger);
-      try {
-        const jobs = await queueDailyJobs(boss, settings, args.coinIds, date);
-        for (const job of jobs) {
-          process.stdout.write(
-            `${job.queued ? 'queued' : `already queued (${job.existing})`}: daily ${job.key}\n`,
-          );
-        }
-      } finally {
-        await boss.stop({ graceful: false });
-      }
-      return 0;
-    }
-    logger.info(`daily job for ${date}: ${args.coinIds.join(', ')}, days ${args.startDate}..${args.endDate}`);
-    const crawl = await openCrawl({ args, spiderName: DEFAULT_SPIDER }, settings);
-    const signals = stopOnSignals(logger, 'stopping after the requests in flight');
+    const boss = await openJobQueue(settings, logger);
     try {
-      const outcome = await runCrawl(crawl, {
-        logger,
-        stopSignal: signals.signal,
-        resumeHint: 'run the same command again to fetch the days not stored yet',
-      });
-      return outcome.complete ? 0 : 1;
+      for (const job of await queueDailyJobs(boss, settings, coinIds, date)) {
+        process.stdout.write(
+          `${job.queued ? 'queued' : `already queued (${job.existing})`}: daily ${job.key}\n`,
+        );
+      }
     } finally {
-      signals.dispose();
-      await crawl.close();
+      await boss.stop({ graceful: false });
     }
+    return 0;
   } finally {
     await flushLogger(logger);
   }

@@ -5,9 +5,8 @@
  */
 import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors';
-import { errorSummary } from '../db/data-source';
 import { listRuns } from '../scheduler/runs';
-import { requireDatabaseUrl } from '../scheduler/queue';
+import { queueUnreachable, requireDatabaseUrl } from '../scheduler/queue';
 import { commonOptions, last, settingsFromArgv } from './options';
 import { checkFormat, formatOption, formatRows, Row } from './row-format';
 
@@ -36,13 +35,10 @@ export async function runRunsCommand(argv: Record<string, unknown>, env: NodeJS.
     throw new UsageError(`--state ${JSON.stringify(unknown)}: expected one of ${STATES.join(', ')}`);
   }
   const settings = settingsFromArgv(argv, env);
-  let runs;
-  try {
-    runs = await listRuns(requireDatabaseUrl(settings), settings.QUEUE_SCHEMA, { limit, states });
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(`job queue unreachable (${errorSummary(error)})`, { seeHelp: false });
-  }
+  const databaseUrl = requireDatabaseUrl(settings);
+  const runs = await listRuns(databaseUrl, settings.QUEUE_SCHEMA, { limit, states }).catch((error) => {
+    throw queueUnreachable(settings, error);
+  });
   process.stdout.write(formatRows(runs as unknown as Row[], format));
   return 0;
 }

@@ -57,8 +57,7 @@ export async function openJobQueue(
     await boss.start();
   } catch (error) {
     await boss.stop({ graceful: false }).catch(() => undefined);
-    const where = describeDatabase({ databaseUrl: settings.DATABASE_URL, dataDir: settings.DATA_DIR });
-    throw new UsageError(`job queue unreachable: ${where} (${errorSummary(error)})`, { seeHelp: false });
+    throw queueUnreachable(settings, error);
   }
   try {
     await createQueues(boss, settings);
@@ -99,6 +98,12 @@ export function jobOptions(settings: Settings) {
     retryDelay: settings.JOB_RETRY_DELAY,
     expireInSeconds: settings.JOB_TIMEOUT,
   };
+}
+
+/** Exit 2, naming where the queue was looked for (never the password) and why it failed. */
+export function queueUnreachable(settings: Settings, error: unknown): UsageError {
+  const where = describeDatabase({ databaseUrl: settings.DATABASE_URL, dataDir: settings.DATA_DIR });
+  return new UsageError(`job queue unreachable: ${where} (${errorSummary(error)})`, { seeHelp: false });
 }
 
 /** The queue lives in Postgres, so the commands that use it need a server every worker can reach. */

@@ -89,14 +89,17 @@ describe('the queue commands refuse bad input', () => {
     expect(existsSync(dataDir)).toBe(false);
   });
 
-  it('names an unreachable queue database without its password', async () => {
-    const result = await runCli(['worker'], {
-      env: { DATABASE_URL: 'postgres://crawler:s3cret@127.0.0.1:1/jobs' },
-    });
-    expect(result.code).toBe(2);
-    expect(result.stderr.trim()).toMatch(
-      /^crawl: error: job queue unreachable: Postgres at 127\.0\.0\.1:1\/jobs \(.*ECONNREFUSED/,
-    );
-    expect(result.stderr).not.toContain('s3cret');
-  });
+  it.each([['worker'], ['runs']])(
+    '%s names an unreachable queue database without its password',
+    async (command) => {
+      const result = await runCli([command], {
+        env: { DATABASE_URL: 'postgres://crawler:s3cret@127.0.0.1:1/jobs' },
+      });
+      expect(result.code).toBe(2);
+      expect(result.stderr.trim()).toMatch(
+        /^crawl: error: job queue unreachable: Postgres at 127\.0\.0\.1:1\/jobs \(.*ECONNREFUSED/,
+      );
+      expect(result.stderr).not.toContain('s3cret');
+    },
+  );
 });

@@ -31,6 +31,17 @@ export interface Settings {
   /** Least seconds between two requests to one host (Scrapy's DOWNLOAD_DELAY); AutoThrottle never goes below it. */
   DOWNLOAD_DELAY: number;
 
+  /** Follow redirects (301, 302, 303, 307, 308), as Scrapy's RedirectMiddleware does. */
+  REDIRECT_ENABLED: boolean;
+  /** Most redirects one request follows before it fails. */
+  REDIRECT_MAX_TIMES: number;
+  /** Proxy for http:// URLs (env HTTP_PROXY). Empty: none. Secret (it may hold a password). */
+  HTTP_PROXY: string;
+  /** Proxy for https:// URLs, through a CONNECT tunnel (env HTTPS_PROXY). Empty: none. Secret. */
+  HTTPS_PROXY: string;
+  /** Hosts reached without the proxy, comma separated: `example.com` also covers its subdomains; `*` all (env NO_PROXY). */
+  NO_PROXY: string;
+
   /** Retry transient failures (5xx, network errors, timeouts, malformed bodies). */
   RETRY_ENABLED: boolean;
   /** Retries per request after the first attempt. */
@@ -62,15 +73,31 @@ export interface Settings {
    */
   RATE_LIMIT: number;
 
-  /** Pipelines that process every item, name -> order (lower runs first); null disables one. */
+  /**
+   * The built-in pipelines and their order (Scrapy's ITEM_PIPELINES_BASE): kept apart so that
+   * ITEM_PIPELINES adds to them. Change ITEM_PIPELINES instead.
+   */
+  ITEM_PIPELINES_BASE: Record<string, number | null>;
+  /**
+   * Pipelines, name -> order (lower runs first), added to ITEM_PIPELINES_BASE; null turns one off
+   * (`--set ITEM_PIPELINES.dedupe=null`). A spider adds its own in its custom settings.
+   */
   ITEM_PIPELINES: Record<string, number | null>;
   /** JSON Lines feed of every item (Scrapy's FEEDS); `%(name)s` and `%(time)s` are replaced. Used by the `feed` pipeline. */
   FEED_URI: string;
   /** Overwrite an existing feed file instead of refusing to start. */
   FEED_OVERWRITE: boolean;
 
-  /** Output root: files go to `<DATA_DIR>/raw`. */
+  /** Output root: the `json-files` pipeline writes under it. */
   DATA_DIR: string;
+  /**
+   * Where `json-files` writes each item, under DATA_DIR: `{field}` is the item's field, `{key}` its
+   * type's key (a hash of the item when the type declares none), `{type}` the item type, `{spider}`
+   * the spider. Each part is made safe for a file name. The coin spiders set `raw/{coin_id}_{date}.json`.
+   */
+  FILES_STORE: string;
+  /** The fields `json-files` writes, in order. Empty: every field of the item. */
+  FILES_FIELDS: string[];
   /** Where `crawl.ts plot` writes its charts. */
   FIGURES_DIR: string;
   /** Keep the request queue here so a stopped or killed crawl resumes (Scrapy's JOBDIR). Empty: in memory. */
@@ -118,6 +145,12 @@ export interface Settings {
   QUEUE_MAINTENANCE_INTERVAL: number;
 }
 
+/**
+ * The settings of one crawl: the framework's, and the spider's own (from its custom settings),
+ * which are typed by their default and read as `settings.MY_SETTING`.
+ */
+export type CrawlSettings = Settings & Readonly<Record<string, unknown>>;
+
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   BOT_NAME: 'coingecko-crawler',
   USER_AGENT: 'coingecko-crawler/0.1 (+https://github.com/coingecko-crawler)',
@@ -129,6 +162,11 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   CONCURRENT_REQUESTS: 8,
   DOWNLOAD_TIMEOUT: 30,
   DOWNLOAD_DELAY: 0,
+  REDIRECT_ENABLED: true,
+  REDIRECT_MAX_TIMES: 20,
+  HTTP_PROXY: '',
+  HTTPS_PROXY: '',
+  NO_PROXY: '',
 
   RETRY_ENABLED: true,
   RETRY_TIMES: 5,
@@ -145,11 +183,14 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   AUTOTHROTTLE_TARGET_CONCURRENCY: 1,
   RATE_LIMIT: 0,
 
-  ITEM_PIPELINES: { validate: 100, dedupe: 200, 'json-files': 300, 'postgres-store': null, feed: null },
+  ITEM_PIPELINES_BASE: { validate: 100, dedupe: 200, 'json-files': 300, 'postgres-store': null, feed: null },
+  ITEM_PIPELINES: {},
   FEED_URI: '',
   FEED_OVERWRITE: false,
 
   DATA_DIR: './data',
+  FILES_STORE: 'items/{spider}/{key}.json',
+  FILES_FIELDS: [],
   FIGURES_DIR: './reports/figures',
   JOB_DIR: '',
   DB_STORE: false,
@@ -178,7 +219,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
  * Environment variables read for settings, besides `CRAWLER_<NAME>` which works for every setting.
  * These are the names users already know from CoinGecko's docs and from the original project.
  */
-export const ENV_ALIASES: Readonly<Partial<Record<keyof Settings, string>>> = Object.freeze({
+export const ENV_ALIASES: Readonly<Partial<Record<keyof Settings, string | readonly string[]>>> = Object.freeze({
   API_URL: 'COINGECKO_API_URL',
   API_KEY: 'COINGECKO_API_KEY',
   API_PLAN: 'COINGECKO_API_PLAN',
@@ -191,10 +232,16 @@ export const ENV_ALIASES: Readonly<Partial<Record<keyof Settings, string>>> = Ob
   DAILY_CATCHUP_DAYS: 'DAILY_CATCHUP_DAYS',
   SCHEDULE_CRON: 'SCHEDULE_CRON',
   SCHEDULE_TIMEZONE: 'SCHEDULE_TIMEZONE',
+  // curl's and most tools' names, both spellings (the lowercase one wins, as in curl).
+  HTTP_PROXY: ['HTTP_PROXY', 'http_proxy'],
+  HTTPS_PROXY: ['HTTPS_PROXY', 'https_proxy'],
+  NO_PROXY: ['NO_PROXY', 'no_proxy'],
 });
 
 /** Settings that must never be printed or written anywhere. */
 export const SECRET_SETTINGS: ReadonlySet<keyof Settings> = new Set<keyof Settings>([
   'API_KEY',
   'DATABASE_URL',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
 ]);

@@ -8,8 +8,9 @@ import { createLogger, flushLogger } from '../core/logger';
 import { queueBackfillJobs } from '../scheduler/jobs';
 import { openJobQueue, requireDatabaseUrl } from '../scheduler/queue';
 import { DEFAULT_SPIDER } from '../spiders';
+import { UsageError } from '../core/errors';
+import { spiderClassNamed } from '../crawler/open-crawl';
 import { crawlArgsFromArgv } from './crawl-args';
-import { checkSpiderName } from './crawl-setup';
 import { commonOptions, last, rangeOptions, settingsFromArgv } from './options';
 
 export function backfillOptions<T>(yargs: Argv<T>) {
@@ -26,7 +27,10 @@ export async function runBackfillCommand(
   env: NodeJS.ProcessEnv,
 ): Promise<number> {
   const args = crawlArgsFromArgv(argv);
-  const spider = checkSpiderName(String(argv.spider));
+  const spider = spiderClassNamed(String(argv.spider)).spiderName;
+  // Jobs are cut by coin and month: only a spider that takes coins and days can run them.
+  if (!spiderClassNamed(spider).spiderArguments?.some((argument) => argument.name === 'coin-id'))
+    throw new UsageError(`--spider ${spider}: backfill runs spiders that take --coin-id and days (coingecko_history, coingecko_market_chart)`);
   const settings = settingsFromArgv(argv, env);
   requireDatabaseUrl(settings);
   const logger = createLogger({ level: settings.LOG_LEVEL, file: settings.LOG_FILE || undefined });

@@ -3,11 +3,13 @@
  * says in one line what is wrong with which flag.
  */
 import { UsageError } from '../core/errors';
-import type { SpiderArgs } from '../core/spider';
+import { checkRange, coinIdProblem, CoinRangeArgs } from '../spiders/coin-arguments';
 import { isIsoDay, todayUtc } from '../util/dates';
 
-/** CoinGecko ids: lowercase letters, digits and dashes (`bitcoin`, `usd-coin`, `0x`). */
-const COIN_ID = /^[a-z0-9][a-z0-9-]*$/;
+/** Coins and days as the CLI checked them: `coinIds` for the commands, `coinId` for the spiders. */
+export interface CheckedCoinRange extends CoinRangeArgs {
+  coinIds: string[];
+}
 
 export interface RawCrawlArgs {
   coinIds: string[];
@@ -17,8 +19,8 @@ export interface RawCrawlArgs {
   endDate?: string;
 }
 
-/** `--coin-id`, `--start-date`, `--end-date` of a command line, checked. */
-export function crawlArgsFromArgv(argv: Record<string, unknown>): SpiderArgs {
+/** `--coin-id`, `--start-date`, `--end-date` of a command line, checked (`backfill`). */
+export function crawlArgsFromArgv(argv: Record<string, unknown>): CheckedCoinRange {
   return validateCrawlArgs({
     coinIds: argv['coin-id'] as string[],
     startDate: argv['start-date'] as string,
@@ -26,22 +28,15 @@ export function crawlArgsFromArgv(argv: Record<string, unknown>): SpiderArgs {
   });
 }
 
-export function validateCrawlArgs(raw: RawCrawlArgs, today = todayUtc()): SpiderArgs {
+/** The coins and days of `daily` and `backfill`, with the messages of the crawl's own checks. */
+export function validateCrawlArgs(raw: RawCrawlArgs, today = todayUtc()): CheckedCoinRange {
   const coinIds = checkCoinIds(raw.coinIds, raw.coinSource);
   if (coinIds.length === 0)
     throw new UsageError(`${raw.coinSource ?? '--coin-id'}: give at least one CoinGecko id, e.g. bitcoin`);
-
   const startDate = checkDay('--start-date', raw.startDate);
   const endDate = raw.endDate === undefined ? startDate : checkDay('--end-date', raw.endDate);
-  if (endDate < startDate) throw new UsageError(`--end-date ${endDate} is before --start-date ${startDate}`);
-  for (const [flag, day] of [
-    ['--start-date', startDate],
-    ['--end-date', endDate],
-  ]) {
-    if (day > today)
-      throw new UsageError(`${flag} ${day} is after today (${today}, UTC): there is no data yet`);
-  }
-  return { coinIds, startDate, endDate };
+  checkRange(startDate, endDate, today);
+  return { coinIds, coinId: coinIds, startDate, endDate };
 }
 
 /** Which stored days a command such as `reprocess` works on: each part optional. */
@@ -71,11 +66,8 @@ function checkCoinIds(texts: string[], source = '--coin-id'): string[] {
     ...new Set(texts.flatMap((text) => String(text).split(',')).map((id) => id.trim())),
   ].filter((id) => id !== '');
   for (const id of coinIds) {
-    if (!COIN_ID.test(id)) {
-      throw new UsageError(
-        `${source} ${JSON.stringify(id)}: not a CoinGecko id (lowercase letters, digits and dashes, e.g. bitcoin)`,
-      );
-    }
+    const problem = coinIdProblem(id);
+    if (problem) throw new UsageError(`${source} ${JSON.stringify(id)}: ${problem}`);
   }
   return coinIds;
 }

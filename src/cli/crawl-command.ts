@@ -5,16 +5,32 @@
  */
 import { createLogger, flushLogger } from '../core/logger';
 import { Progress } from '../core/progress';
+import { GivenArgument, parseArgumentPairs } from '../core/spider-arguments';
+import { openCrawl, PreparedCrawl } from '../crawler/open-crawl';
+import { runCrawl } from '../crawler/run-crawl';
 import type { Settings } from '../settings';
-import { PreparedCrawl, prepareCrawl } from './crawl-setup';
-import { runCrawl } from './run-crawl';
+import { settingSourcesFromArgv } from './options';
 import { stopOnSignals } from './signals';
 
-export async function runCrawlCommand(
-  argv: Record<string, unknown>,
-  env: NodeJS.ProcessEnv,
-): Promise<number> {
-  return runInForeground(await prepareCrawl(argv, env));
+export async function runCrawlCommand(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<number> {
+  const crawl = await openCrawl(
+    { spiderName: String(argv.spider), args: spiderArgumentsFromArgv(argv), force: Boolean(argv.force) },
+    settingSourcesFromArgv(argv, env),
+  );
+  return runInForeground(crawl);
+}
+
+/** Flags that stand for spider arguments, for the spiders that declare them (the coin spiders). */
+const ARGUMENT_FLAGS = ['coin-id', 'start-date', 'end-date'] as const;
+
+/** The spider's arguments as given: `-a NAME=VALUE` pairs, then the flags that stand for arguments. */
+export function spiderArgumentsFromArgv(argv: Record<string, unknown>): GivenArgument[] {
+  const given = parseArgumentPairs((argv.a as string[] | undefined) ?? []);
+  for (const name of ARGUMENT_FLAGS) {
+    const value = argv[name];
+    if (value !== undefined) given.push({ name, text: value as string | string[], source: `--${name}` });
+  }
+  return given;
 }
 
 /**

@@ -13,9 +13,11 @@ import { DEFAULT_SETTINGS, Settings } from '../settings';
 import { DEFAULT_SPIDER } from '../spiders';
 import { todayUtc } from '../util/dates';
 import { checkDay, validateCrawlArgs } from './crawl-args';
+import { resolveSettings } from '../core/settings-loader';
+import { openCrawl } from '../crawler/open-crawl';
+import { coinRangeArguments } from '../spiders/coin-arguments';
 import { runInForeground } from './crawl-command';
-import { openCrawl } from './crawl-setup';
-import { commonOptions, fetchOptions, settingsFromArgv } from './options';
+import { commonOptions, fetchOptions, settingSourcesFromArgv } from './options';
 
 export function dailyOptions<T>(yargs: Argv<T>) {
   return fetchOptions(commonOptions(yargs))
@@ -43,7 +45,8 @@ export async function runDailyCommand(
   argv: Record<string, unknown>,
   env: NodeJS.ProcessEnv,
 ): Promise<number> {
-  const settings = settingsFromArgv(argv, env);
+  const sources = settingSourcesFromArgv(argv, env);
+  const settings = resolveSettings(sources);
   const today = todayUtc();
   const date = argv.date === undefined ? today : checkDay('--date', argv.date);
   if (date > today)
@@ -56,7 +59,7 @@ export async function runDailyCommand(
   });
 
   if (argv.enqueue) return queueDaily(settings, args.coinIds, date);
-  const crawl = await openCrawl({ args, spiderName: DEFAULT_SPIDER }, settings);
+  const crawl = await openCrawl({ args: coinRangeArguments(args), spiderName: DEFAULT_SPIDER }, sources);
   const days = `${args.startDate}..${args.endDate}`;
   return runInForeground(crawl, `daily job for ${date}: ${args.coinIds.join(', ')}, days ${days}`);
 }

@@ -4,8 +4,8 @@
  */
 import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors';
-import { FlagValue, parseBoolean, resolveSettings } from '../core/settings-loader';
-import { DEFAULT_SETTINGS, Settings } from '../settings';
+import { FlagValue, parseBoolean, resolveSettings, SettingsSources } from '../core/settings-loader';
+import { CrawlSettings, DEFAULT_SETTINGS, Settings } from '../settings';
 import { DEFAULT_SPIDER } from '../spiders';
 
 /** A flag given twice: the last one wins, as in most command lines. */
@@ -47,7 +47,13 @@ export function rangeOptions<T>(yargs: Argv<T>, required: boolean) {
 }
 
 export function crawlOptions<T>(yargs: Argv<T>) {
-  return fetchOptions(commonOptions(rangeOptions(yargs, true)))
+  return fetchOptions(commonOptions(rangeOptions(yargs, false)))
+    .option('spider', { ...text('Spider to run (see `list`); `--spider NAME --help` lists its arguments'), default: DEFAULT_SPIDER })
+    .option('a', {
+      type: 'string',
+      array: true,
+      describe: "A spider argument, -a NAME=VALUE (repeatable; Scrapy's -a)",
+    })
     .option('db-store', {
       alias: ['db_store', 'd'],
       ...text('Also store in the database (bare flag, or true/false/yes/no/1/0)'),
@@ -55,9 +61,8 @@ export function crawlOptions<T>(yargs: Argv<T>) {
     .option('force', {
       type: 'boolean',
       default: false,
-      describe: 'Fetch days that are already stored again (default: skip them)',
+      describe: 'Fetch items that are already stored again (default: skip them)',
     })
-    .option('spider', { ...text('Spider to run (see `list`)'), default: DEFAULT_SPIDER })
     .option('job-dir', text('Keep the request queue here, to resume a stopped crawl (env JOB_DIR)'))
     .option('output', { alias: 'o', ...text('Also write every item to this JSON Lines feed') });
 }
@@ -85,31 +90,24 @@ const FLAG_SETTINGS: ReadonlyArray<[string, string, keyof Settings]> = [
 ];
 
 /**
- * The settings for a command: defaults < environment < --set < these flags. `-o FILE` also turns the
- * feed pipeline on, and `--db-store` the database pipeline, each at its usual place, unless
- * ITEM_PIPELINES already orders it.
+ * Where a command's settings come from (environment, --set, flags), to be resolved once the spider
+ * is known (its custom settings come between the defaults and these).
  */
-export function settingsFromArgv(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): Settings {
+export function settingSourcesFromArgv(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): SettingsSources {
   const flags: FlagValue[] = FLAG_SETTINGS.filter(([key]) => argv[key] !== undefined).map(
     ([key, flag, setting]) => ({ flag, setting, text: String(argv[key]) }),
   );
   if (argv['db-store'] !== undefined) {
     const value = argv['db-store'] === '' ? 'true' : String(argv['db-store']);
     if (parseBoolean(value) === undefined) {
-      throw new UsageError(
-        `--db-store ${JSON.stringify(value)}: expected no value, or true/false/yes/no/1/0`,
-      );
+      throw new UsageError(`--db-store ${JSON.stringify(value)}: expected no value, or true/false/yes/no/1/0`);
     }
     flags.push({ flag: '--db-store', setting: 'DB_STORE', text: value });
   }
-  const overrides = (argv.set as string[] | undefined) ?? [];
-  const settings = resolveSettings({ env, overrides, flags });
-  const turnOn: string[] = [];
-  if (settings.FEED_URI && argv.output !== undefined && settings.ITEM_PIPELINES.feed == null) {
-    turnOn.push('ITEM_PIPELINES.feed=800');
-  }
-  if (settings.DB_STORE && settings.ITEM_PIPELINES['postgres-store'] == null) {
-    turnOn.push('ITEM_PIPELINES.postgres-store=400');
-  }
-  return turnOn.length ? resolveSettings({ env, overrides: [...overrides, ...turnOn], flags }) : settings;
+  return { env, overrides: (argv.set as string[] | undefined) ?? [], flags };
+}
+
+/** The settings of a command that runs no spider: defaults < environment < --set < flags. */
+export function settingsFromArgv(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): CrawlSettings {
+  return resolveSettings(settingSourcesFromArgv(argv, env));
 }

@@ -11,7 +11,7 @@ import { Progress } from '../core/progress';
 import { openPriceStore } from '../db/open-store';
 import { CoinHistoryItem, coinHistoryItemFromStored } from '../items/coin-history-item';
 import { rawDir } from '../pipelines/json-files';
-import { findProblem } from '../pipelines/validate';
+import { findProblem } from '../items/coin-history-item';
 import { validateDayFilter, DayFilter } from './crawl-args';
 import { settingsFromArgv } from './options';
 

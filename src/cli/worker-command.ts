@@ -16,7 +16,8 @@ import { JobWorker } from '../scheduler/job-worker';
 import { jobOptions, openJobQueue, QUEUES, requireDatabaseUrl } from '../scheduler/queue';
 import type { Settings } from '../settings';
 import { DEFAULT_SETTINGS } from '../settings';
-import { commonOptions, fetchOptions, last, settingsFromArgv } from './options';
+import { resolveSettings } from '../core/settings-loader';
+import { commonOptions, fetchOptions, last, settingSourcesFromArgv } from './options';
 import { stopOnSignals } from './signals';
 
 export function workerOptions<T>(yargs: Argv<T>) {
@@ -43,7 +44,8 @@ export async function runWorkerCommand(
   { schedule }: { schedule: boolean },
 ): Promise<number> {
   // Jobs always store to the database: that is where the queue is, and what every worker shares.
-  const settings = settingsFromArgv({ ...argv, 'db-store': 'true' }, env);
+  const sources = settingSourcesFromArgv({ ...argv, 'db-store': 'true' }, env);
+  const settings = resolveSettings(sources);
   requireDatabaseUrl(settings);
   if (schedule) checkCron(settings);
   const runsJobs = !schedule || argv.worker !== false;
@@ -74,7 +76,7 @@ export async function runWorkerCommand(
       await new JobWorker({
         boss,
         schema: settings.QUEUE_SCHEMA,
-        handlers: jobHandlers(boss, settings),
+        handlers: jobHandlers(boss, settings, sources),
         logger,
         pollInterval: settings.WORKER_POLL_INTERVAL,
         stop: signals.signal,

@@ -57,14 +57,15 @@ export class RateLimited extends Error {
 }
 
 /**
- * Thrown by a pipeline's `process` to stop an item (Scrapy's DropItem). Counted per pipeline.
- * `lost: false` marks an expected drop where nothing is lost (a duplicate); it doesn't fail the crawl.
+ * Thrown by a pipeline's `process` to stop an item (Scrapy's DropItem). Counted per pipeline. A drop
+ * is expected (a duplicate, an item a filter doesn't want) unless it is `invalid`: data from the
+ * source that can't be right, which is lost data and makes the crawl exit 1.
  */
 export class DropItem extends Error {
   override name = 'DropItem';
-  readonly lost: boolean;
-  constructor(message: string, options: { lost?: boolean } = {}) {
+  readonly invalid: boolean;
+  constructor(message: string, options: { invalid?: boolean } = {}) {
     super(message);
-    this.lost = options.lost ?? true;
+    this.invalid = options.invalid ?? false;
   }
 }

@@ -1,11 +1,16 @@
 /**
  * The item pipeline chain (Scrapy's ItemPipelineManager): every item goes through the enabled
- * pipelines in ITEM_PIPELINES order; one that throws DropItem stops the item there, and the drop is
- * counted against that pipeline.
+ * pipelines in ITEM_PIPELINES order, skipping those that don't handle its type; one that throws
+ * DropItem stops the item there, and the drop is counted against that pipeline.
+ *
+ * A pipeline that stores items also answers for them: where it stores (for the log) and which items
+ * it already has (for incremental crawls), so nothing above it needs to know pipelines by name.
  */
 import type { Logger } from 'winston';
-import type { Settings } from '../settings';
+import type { CrawlSettings, Settings } from '../settings';
 import { DropItem, UsageError } from './errors';
+import type { ItemType } from './item';
+import { enabledComponents } from './settings-loader';
 import type { StatsCollector } from './stats';
 
 export interface PipelineContext {
@@ -15,52 +20,55 @@ export interface PipelineContext {
   logger: Logger;
 }
 
-export interface ItemPipeline<Item> {
+export interface ItemPipeline<T extends object = object> {
+  /** The item types it takes; items of other types pass it untouched. Absent: every item. */
+  readonly handles?: readonly ItemType<T>[];
   /** Before the first item: open files, connections. */
   open?(context: PipelineContext): Promise<void> | void;
   /** Returns the item (possibly changed) for the next pipeline, or throws DropItem. */
-  process(item: Item, context: PipelineContext): Promise<Item> | Item;
+  process(item: T, type: ItemType<T>, context: PipelineContext): Promise<T> | T;
   /** After the last item, also when the crawl stops early: flush and release. */
   close?(context: PipelineContext): Promise<void> | void;
+  /** For a store: where it stores, in words (`files in data/raw`). */
+  describeStorage?(): string;
+  /**
+   * For a store: the keys of those of `probes` it already has, complete and final (see
+   * `ItemType.isFinal`). Only asked for types it handles that declare a key.
+   */
+  storedKeys?(type: ItemType<T>, probes: readonly Partial<T>[]): Promise<Set<string>>;
 }
 
 /**
- * Builds one pipeline from the settings and the services the command opened for it (a database, say);
- * registered by name in `src/pipelines/index.ts`.
+ * Builds one pipeline from the crawl's settings and the services opened for it (a database, say);
+ * registered by name in `src/pipelines/index.ts`, or by a spider (`SpiderClass.pipelines`).
  */
-export type PipelineFactory<Item, Services = unknown> = (
-  settings: Settings,
-  services: Services,
-) => ItemPipeline<Item>;
+export type PipelineFactory<Services = unknown> = (settings: CrawlSettings, services: Services) => ItemPipeline;
 
-export type ProcessResult<Item> =
-  { dropped: false; item: Item } | { dropped: true; pipeline: string; reason: string; lost: boolean };
+export type ProcessResult<T> =
+  | { dropped: false; item: T }
+  | { dropped: true; pipeline: string; reason: string; invalid: boolean };
 
-export class PipelineChain<Item> {
-  private constructor(
-    private readonly stages: ReadonlyArray<{ name: string; pipeline: ItemPipeline<Item> }>,
-  ) {}
+export class PipelineChain {
+  private constructor(private readonly stages: ReadonlyArray<{ name: string; pipeline: ItemPipeline }>) {}
 
-  /** The enabled pipelines of ITEM_PIPELINES, lowest order first; an unknown name is a UsageError. */
+  /** The enabled pipelines of ITEM_PIPELINES_BASE + ITEM_PIPELINES, lowest order first; an unknown name is a UsageError. */
   static enabledNames(registry: Readonly<Record<string, unknown>>, settings: Settings): string[] {
-    const enabled = Object.entries(settings.ITEM_PIPELINES).filter(
-      (entry): entry is [string, number] => entry[1] !== null,
-    );
-    for (const [name] of enabled) {
+    const enabled = enabledComponents(settings.ITEM_PIPELINES_BASE, settings.ITEM_PIPELINES);
+    for (const name of enabled) {
       if (!Object.prototype.hasOwnProperty.call(registry, name)) {
         const known = Object.keys(registry).join(', ');
         throw new UsageError(`ITEM_PIPELINES: unknown pipeline "${name}" (known: ${known})`);
       }
     }
-    return enabled.sort(([, a], [, b]) => a - b).map(([name]) => name);
+    return enabled;
   }
 
   /** The chain of the enabled pipelines, each built with the settings and the services opened for it. */
-  static fromSettings<Item, Services>(
-    registry: Readonly<Record<string, PipelineFactory<Item, Services>>>,
-    settings: Settings,
+  static fromSettings<Services>(
+    registry: Readonly<Record<string, PipelineFactory<Services>>>,
+    settings: CrawlSettings,
     services: Services,
-  ): PipelineChain<Item> {
+  ): PipelineChain {
     const names = PipelineChain.enabledNames(registry, settings);
     return new PipelineChain(names.map((name) => ({ name, pipeline: registry[name](settings, services) })));
   }
@@ -70,21 +78,42 @@ export class PipelineChain<Item> {
     return this.stages.map((stage) => stage.name);
   }
 
+  /** Where the enabled stores keep items, in words. */
+  describeStorage(): string[] {
+    return this.stages.flatMap(({ pipeline }) => (pipeline.describeStorage ? [pipeline.describeStorage()] : []));
+  }
+
+  /**
+   * The keys of `probes` that every enabled store of their type has; an empty set when no enabled
+   * store keeps the type (nothing can be skipped then).
+   */
+  async storedKeys<T extends object>(type: ItemType<T>, probes: readonly Partial<T>[]): Promise<Set<string>> {
+    const stores = this.stages.filter(({ pipeline }) => pipeline.storedKeys && handles(pipeline, type));
+    if (stores.length === 0 || !type.key || probes.length === 0) return new Set();
+    let common: Set<string> | undefined;
+    for (const { pipeline } of stores) {
+      const keys = await (pipeline as ItemPipeline<T>).storedKeys!(type, probes);
+      common = common ? new Set([...common].filter((key) => keys.has(key))) : keys;
+    }
+    return common ?? new Set();
+  }
+
   async open(context: PipelineContext): Promise<void> {
     for (const { pipeline } of this.stages) await pipeline.open?.(context);
   }
 
-  async process(item: Item, context: PipelineContext): Promise<ProcessResult<Item>> {
+  async process<T extends object>(item: T, type: ItemType<T>, context: PipelineContext): Promise<ProcessResult<T>> {
     let current = item;
     for (const { name, pipeline } of this.stages) {
+      if (!handles(pipeline, type)) continue;
       try {
-        current = await pipeline.process(current, context);
+        current = (await pipeline.process(current, type, context)) as T;
       } catch (error) {
         if (!(error instanceof DropItem)) throw error;
         context.stats.inc('item_dropped_count');
         context.stats.inc(`item_dropped_reasons_count/${name}`);
-        context.logger.log(error.lost ? 'warn' : 'debug', `dropped by ${name}: ${error.message}`);
-        return { dropped: true, pipeline: name, reason: error.message, lost: error.lost };
+        context.logger.log(error.invalid ? 'warn' : 'debug', `dropped by ${name}: ${error.message}`);
+        return { dropped: true, pipeline: name, reason: error.message, invalid: error.invalid };
       }
     }
     context.stats.inc('item_scraped_count');
@@ -104,4 +133,8 @@ export class PipelineChain<Item> {
     }
     if (firstError !== undefined) throw firstError;
   }
+}
+
+function handles(pipeline: ItemPipeline, type: ItemType): boolean {
+  return !pipeline.handles || pipeline.handles.includes(type);
 }

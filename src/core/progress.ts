@@ -35,6 +35,12 @@ export class Progress {
     this.bar = this.multiBar?.create(total, 0, { last: '' });
   }
 
+  /** More requests to run, found on the way (links followed): the total grows. */
+  grow(count: number): void {
+    this.total += count;
+    this.bar?.setTotal(this.total);
+  }
+
   /** A stream for log lines that keeps them above the bar (or undefined when there is no bar). */
   logStream(): Writable | undefined {
     const multiBar = this.multiBar;

@@ -1,11 +1,16 @@
 /**
- * Resolves the settings once: defaults < environment < `--set NAME=VALUE` < explicit flags.
+ * Resolves the settings once: defaults < the spider's custom settings < environment <
+ * `--set NAME=VALUE` < explicit flags.
+ *
+ * A spider's custom settings may set the framework's settings and bring settings of its own (UPPER_SNAKE
+ * names, typed by their default), which the environment (`CRAWLER_<NAME>`) and `--set` then reach
+ * like any other.
  *
  * Every value arrives as text (env, --set) or as a typed flag value; each is coerced to the type of
  * its default and checked, and a bad one is a UsageError that names the setting, where it came from
  * and the value (secrets are never echoed).
  */
-import { DEFAULT_SETTINGS, ENV_ALIASES, SECRET_SETTINGS, Settings } from '../settings';
+import { CrawlSettings, DEFAULT_SETTINGS, ENV_ALIASES, SECRET_SETTINGS, Settings } from '../settings';
 import { UsageError } from './errors';
 
 export type SettingName = keyof Settings;
@@ -39,10 +44,11 @@ const CHECKS: Partial<Record<SettingName, (value: unknown) => string | undefined
     (codes as number[]).every((c) => Number.isInteger(c) && c >= 100 && c <= 599)
       ? undefined
       : 'expected HTTP status codes (100-599)',
-  ITEM_PIPELINES: (pipelines) =>
-    Object.values(pipelines as Record<string, unknown>).every((o) => o === null || Number.isFinite(o))
-      ? undefined
-      : 'expected a map of pipeline name to order (a number, or null to disable)',
+  ITEM_PIPELINES: componentOrders('pipeline'),
+  ITEM_PIPELINES_BASE: componentOrders('pipeline'),
+  REDIRECT_MAX_TIMES: integerAtLeast(0),
+  HTTP_PROXY: proxyUrl,
+  HTTPS_PROXY: proxyUrl,
   API_URL: (url) => (url === '' || isHttpUrl(url as string) ? undefined : 'expected an http(s) URL'),
   DAILY_COINS: (coins) => ((coins as string[]).length > 0 ? undefined : 'expected at least one coin id'),
   DAILY_CATCHUP_DAYS: integerAtLeast(1),
@@ -59,6 +65,8 @@ const CHECKS: Partial<Record<SettingName, (value: unknown) => string | undefined
 };
 
 export interface SettingsSources {
+  /** The spider's custom settings (its class's `customSettings`). */
+  spider?: Readonly<Record<string, unknown>>;
   /** The process environment (only the names this project reads are looked at). */
   env?: NodeJS.ProcessEnv;
   /** `--set NAME=VALUE` pairs, in the order given. */
@@ -78,13 +86,34 @@ export function isSettingName(name: string): name is SettingName {
   return Object.prototype.hasOwnProperty.call(DEFAULT_SETTINGS, name);
 }
 
-export function resolveSettings({ env = {}, overrides = [], flags = [] }: SettingsSources = {}): Settings {
+export function resolveSettings({
+  spider = {},
+  env = {},
+  overrides = [],
+  flags = [],
+}: SettingsSources = {}): CrawlSettings {
   const settings: Settings = structuredClone(DEFAULT_SETTINGS) as Settings;
+  const defaults: Record<string, unknown> = { ...DEFAULT_SETTINGS };
+  for (const [name, value] of Object.entries(spider)) {
+    if (isSettingName(name)) {
+      const expected = typeOf(DEFAULT_SETTINGS[name]);
+      if (typeOf(value) !== expected)
+        throw new UsageError(`spider custom setting ${name}: expected ${expected}, got ${JSON.stringify(value)}`);
+      check(name, value, `spider custom setting ${name}`);
+    } else if (!/^[A-Z][A-Z0-9_]*$/.test(name)) {
+      throw new UsageError(`spider custom setting ${JSON.stringify(name)}: names are UPPER_SNAKE_CASE`);
+    } else {
+      defaults[name] = value;
+    }
+    (settings as unknown as Record<string, unknown>)[name] = structuredClone(value);
+  }
+  const known = (name: string): name is SettingName => Object.prototype.hasOwnProperty.call(defaults, name);
 
-  for (const name of Object.keys(DEFAULT_SETTINGS) as SettingName[]) {
+  for (const name of Object.keys(defaults) as SettingName[]) {
     for (const variable of envNames(name)) {
       const text = env[variable];
-      if (text !== undefined && text !== '') assign(settings, name, text, `environment variable ${variable}`);
+      if (text !== undefined && text !== '')
+        assign(settings, name, text, `environment variable ${variable}`, defaults);
     }
   }
 
@@ -93,13 +122,27 @@ export function resolveSettings({ env = {}, overrides = [], flags = [] }: Settin
     if (eq <= 0) throw new UsageError(`--set ${quote(pair)}: expected NAME=VALUE`);
     const [name, key] = pair.slice(0, eq).trim().split('.', 2) as [string, string | undefined];
     const text = pair.slice(eq + 1);
-    if (!isSettingName(name)) throw new UsageError(`--set ${name}: unknown setting (see README, "Settings")`);
+    if (!known(name)) throw new UsageError(`--set ${name}: unknown setting (see README, "Settings")`);
     if (key !== undefined) assignEntry(settings, name, key, text);
-    else assign(settings, name, text, `--set ${name}`);
+    else assign(settings, name, text, `--set ${name}`, defaults);
   }
 
-  for (const { flag, setting, text } of flags) assign(settings, setting, text, flag);
-  return Object.freeze(settings);
+  for (const { flag, setting, text } of flags) assign(settings, setting, text, flag, defaults);
+  return Object.freeze(settings) as CrawlSettings;
+}
+
+/**
+ * A component map (ITEM_PIPELINES) added to its built-ins (ITEM_PIPELINES_BASE): the enabled names,
+ * lowest order first.
+ */
+export function enabledComponents(
+  base: Readonly<Record<string, number | null>>,
+  custom: Readonly<Record<string, number | null>>,
+): string[] {
+  return Object.entries({ ...base, ...custom })
+    .filter((entry): entry is [string, number] => entry[1] !== null)
+    .sort(([, a], [, b]) => a - b)
+    .map(([name]) => name);
 }
 
 /** The settings as printable text, with secrets masked. */
@@ -111,13 +154,20 @@ export function describeSettings(settings: Settings): Record<string, unknown> {
   return shown;
 }
 
+/** The variables read for a setting, in order (a later one wins). */
 function envNames(name: SettingName): string[] {
-  const alias = ENV_ALIASES[name];
-  return alias ? [`CRAWLER_${name}`, alias] : [`CRAWLER_${name}`];
+  const alias = ENV_ALIASES[name] ?? [];
+  return [`CRAWLER_${name}`, ...(typeof alias === 'string' ? [alias] : alias)];
 }
 
-function assign(settings: Settings, name: SettingName, text: string, source: string): void {
-  const value = coerce(name, text, source);
+function assign(
+  settings: Settings,
+  name: SettingName,
+  text: string,
+  source: string,
+  defaults: Readonly<Record<string, unknown>>,
+): void {
+  const value = coerce(name, text, source, defaults[name]);
   check(name, value, source);
   (settings as unknown as Record<string, unknown>)[name] = value;
 }
@@ -135,8 +185,7 @@ function assignEntry(settings: Settings, name: SettingName, key: string, text: s
   (settings as unknown as Record<string, unknown>)[name] = updated;
 }
 
-function coerce(name: SettingName, text: string, source: string): unknown {
-  const fallback = DEFAULT_SETTINGS[name];
+function coerce(name: SettingName, text: string, source: string, fallback: unknown): unknown {
   const bad = (expected: string) => badValue(name, source, text, expected);
   if (typeof fallback === 'number') {
     const n = Number(text.trim());
@@ -151,7 +200,7 @@ function coerce(name: SettingName, text: string, source: string): unknown {
   if (Array.isArray(fallback)) {
     const items = text.trim().startsWith('[') ? parseJson(text, bad) : text.split(',');
     if (!Array.isArray(items)) throw bad('expected a comma-separated list');
-    if (typeof fallback[0] === 'string') return items.map((item) => String(item).trim()).filter(Boolean);
+    if (typeof fallback[0] !== 'number') return items.map((item) => String(item).trim()).filter(Boolean);
     const numbers = items.map((item) => Number(String(item).trim()));
     if (numbers.some((n) => !Number.isFinite(n))) throw bad('expected a comma-separated list of numbers');
     return numbers;
@@ -163,6 +212,13 @@ function coerce(name: SettingName, text: string, source: string): unknown {
     return parsed;
   }
   return text;
+}
+
+/** The kind of value a setting holds, for checking a spider's custom settings against the defaults. */
+function typeOf(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (value === null) return 'null';
+  return typeof value === 'object' ? 'a map' : `a ${typeof value}`;
 }
 
 function check(name: SettingName, value: unknown, source: string): void {
@@ -210,6 +266,17 @@ function isHttpUrl(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+function componentOrders(kind: string) {
+  return (orders: unknown) =>
+    Object.values(orders as Record<string, unknown>).every((o) => o === null || Number.isFinite(o))
+      ? undefined
+      : `expected a map of ${kind} name to order (a number, or null to disable)`;
+}
+
+function proxyUrl(url: unknown): string | undefined {
+  return url === '' || isHttpUrl(url as string) ? undefined : 'expected an http(s) proxy URL, e.g. http://proxy:3128';
 }
 
 function oneOf(...words: string[]) {

@@ -55,17 +55,27 @@ export class PriceStore {
   }
 
   /** `coin\0date` of every stored day of these coins in the range, for incremental crawls. */
-  async storedDays(coinIds: readonly string[], startDate: string, endDate: string): Promise<Set<string>> {
+  /** The stored days of these coins in start..end, by `coin_id \0 date`, with their price. */
+  async storedDays(
+    coinIds: readonly string[],
+    startDate: string,
+    endDate: string,
+  ): Promise<Map<string, { coin_id: string; date: string; usd_price: number | null }>> {
     const rows = await this.withRetries(() =>
       this.dataSource
         .getRepository(CoinDailyPrice)
         .createQueryBuilder('day')
-        .select(['day.coinId', 'day.date'])
+        .select(['day.coinId', 'day.date', 'day.usdPrice'])
         .where('day.coinId IN (:...coinIds)', { coinIds })
         .andWhere('day.date BETWEEN :startDate AND :endDate', { startDate, endDate })
         .getMany(),
     );
-    return new Set(rows.map((row) => `${row.coinId}\u0000${row.date}`));
+    return new Map(
+      rows.map((row) => [
+        `${row.coinId}\u0000${row.date}`,
+        { coin_id: row.coinId, date: row.date, usd_price: row.usdPrice },
+      ]),
+    );
   }
 
   private async withRetries<T>(work: () => Promise<T>): Promise<T> {

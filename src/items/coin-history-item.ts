@@ -2,6 +2,9 @@
  * One coin on one day, at CoinGecko's 00:00 UTC snapshot. Field names are the stored names (files,
  * feed, database columns), as in the original project.
  */
+import { defineItemType } from '../core/item';
+import { addDays, isIsoDay } from '../util/dates';
+
 export interface CoinHistoryItem {
   coin_id: string;
   /** ISO day, `YYYY-MM-DD`. */
@@ -104,4 +107,38 @@ function asRecord(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
     ? (value as Record<string, unknown>)
     : undefined;
+}
+
+/**
+ * The item type: one item per coin and day (the key), checked values, and a stored day without data
+ * that is final only once it is older than yesterday: CoinGecko publishes a day at 00:35 UTC the
+ * next day, so a newer day's data may still come.
+ */
+export const CoinHistory = defineItemType<CoinHistoryItem>({
+  name: 'coin_history',
+  key: (item) => coinDayKey(item.coin_id ?? '', item.date ?? ''),
+  validate: findProblem,
+  isFinal: (stored, now) =>
+    stored.usd_price !== null || (stored.date ?? '') < addDays(now.toISOString().slice(0, 10), -1),
+  fields: ['coin_id', 'date', 'usd_price', 'usd_market_cap', 'usd_total_volume', 'full_response'],
+});
+
+/** The key of a coin's day: what `dedupe` and the stores' "already stored?" go by. */
+export function coinDayKey(coinId: string, date: string): string {
+  return `${coinId}/${date}`;
+}
+
+/** What is wrong with an item, or undefined when nothing is. */
+export function findProblem(item: CoinHistoryItem): string | undefined {
+  if (typeof item.coin_id !== 'string' || item.coin_id === '') return 'no coin id';
+  if (typeof item.date !== 'string' || !isIsoDay(item.date))
+    return `date ${JSON.stringify(item.date)} is not YYYY-MM-DD`;
+  for (const field of ['usd_price', 'usd_market_cap', 'usd_total_volume'] as const) {
+    const value = item[field];
+    if (value !== null && !(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
+      return `${field} is ${JSON.stringify(value)}, not a number >= 0 or null`;
+    }
+  }
+  if (typeof item.full_response !== 'object' || item.full_response === null) return 'no full response';
+  return undefined;
 }

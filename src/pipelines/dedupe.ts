@@ -1,18 +1,22 @@
 /**
- * `dedupe`: the same coin and day twice in one crawl goes through once (Scrapy's duplicates filter,
- * for items). The later copy is an expected drop: nothing is lost.
+ * `dedupe`: the same item twice in one crawl goes through once (Scrapy's duplicates filter, for
+ * items), by the key its item type declares; items of a type without a key all pass. The later copy
+ * is an expected drop: nothing is lost.
  */
 import { DropItem } from '../core/errors';
+import type { ItemType } from '../core/item';
 import type { ItemPipeline } from '../core/pipeline';
-import type { CoinHistoryItem } from '../items/coin-history-item';
 
-export class DedupePipeline implements ItemPipeline<CoinHistoryItem> {
-  private readonly seen = new Set<string>();
+export class DedupePipeline implements ItemPipeline {
+  private readonly seen = new Map<ItemType, Set<string>>();
 
-  process(item: CoinHistoryItem): CoinHistoryItem {
-    const key = `${item.coin_id}\u0000${item.date}`;
-    if (this.seen.has(key)) throw new DropItem(`duplicate ${item.coin_id} ${item.date}`, { lost: false });
-    this.seen.add(key);
+  process(item: object, type: ItemType): object {
+    if (!type.key) return item;
+    const key = type.key(item);
+    let seen = this.seen.get(type);
+    if (!seen) this.seen.set(type, (seen = new Set()));
+    if (seen.has(key)) throw new DropItem(`duplicate ${type.name} ${key}`);
+    seen.add(key);
     return item;
   }
 }

@@ -10,9 +10,8 @@ import { dirname } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { UsageError } from '../core/errors';
 import type { ItemPipeline, PipelineContext } from '../core/pipeline';
-import type { CoinHistoryItem } from '../items/coin-history-item';
 
-export class FeedPipeline implements ItemPipeline<CoinHistoryItem> {
+export class FeedPipeline implements ItemPipeline {
   private stream: WriteStream | undefined;
   private path = '';
   private temporary = '';
@@ -34,7 +33,7 @@ export class FeedPipeline implements ItemPipeline<CoinHistoryItem> {
     this.stream = createWriteStream(this.temporary);
   }
 
-  async process(item: CoinHistoryItem): Promise<CoinHistoryItem> {
+  async process(item: object): Promise<object> {
     const stream = this.stream as WriteStream;
     // Respect backpressure: a fast crawl must not buffer the whole feed in memory.
     if (!stream.write(`${JSON.stringify(item)}\n`)) await once(stream, 'drain');

@@ -1,11 +1,11 @@
 /**
- * The pipelines ITEM_PIPELINES can name. Each is built from the resolved settings and the services
- * the command opened (the database, when a pipeline needs it).
+ * The built-in pipelines ITEM_PIPELINES_BASE names (a spider may bring more of its own). Each is
+ * built from the crawl's settings and the services opened for it (the database, when a pipeline
+ * needs it); each says which item types it handles.
  */
 import { UsageError } from '../core/errors';
 import type { PipelineFactory } from '../core/pipeline';
 import type { PriceStore } from '../db/price-store';
-import type { CoinHistoryItem } from '../items/coin-history-item';
 import { DedupePipeline } from './dedupe';
 import { FeedPipeline } from './feed';
 import { JsonFilesPipeline } from './json-files';
@@ -13,20 +13,28 @@ import { PostgresStorePipeline } from './postgres-store';
 import { ValidatePipeline } from './validate';
 
 export interface PipelineServices {
-  /** The database, opened when `postgres-store` is enabled. */
-  priceStore?: PriceStore;
+  /** The crawl's spider, for file names. */
+  spiderName: string;
+  /** The database, opened when a pipeline of DATABASE_PIPELINES is enabled. */
+  database?: { store: PriceStore; description: string };
 }
 
-/** Pipelines that need the database. */
+/** Pipelines that need the database opened before they are built. */
 export const DATABASE_PIPELINES: ReadonlySet<string> = new Set(['postgres-store']);
 
-export const PIPELINES: Readonly<Record<string, PipelineFactory<CoinHistoryItem, PipelineServices>>> = {
+export const PIPELINES: Readonly<Record<string, PipelineFactory<PipelineServices>>> = {
   validate: () => new ValidatePipeline(),
   dedupe: () => new DedupePipeline(),
-  'json-files': (settings) => new JsonFilesPipeline(settings.DATA_DIR),
-  'postgres-store': (settings, { priceStore }) => {
-    if (!priceStore) throw new UsageError('postgres-store needs a database; pass --db-store');
-    return new PostgresStorePipeline(priceStore, settings.DB_BATCH_SIZE);
+  'json-files': (settings, { spiderName }) =>
+    new JsonFilesPipeline({
+      dataDir: settings.DATA_DIR,
+      template: settings.FILES_STORE,
+      fields: settings.FILES_FIELDS,
+      spiderName,
+    }),
+  'postgres-store': (settings, { database }) => {
+    if (!database) throw new UsageError('postgres-store needs a database; pass --db-store');
+    return new PostgresStorePipeline(database.store, settings.DB_BATCH_SIZE, database.description);
   },
   feed: (settings) => new FeedPipeline(settings.FEED_URI, settings.FEED_OVERWRITE),
 };

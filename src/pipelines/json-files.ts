@@ -1,73 +1,139 @@
 /**
- * `json-files`: one file per coin per day, `<DATA_DIR>/raw/<coin_id>_<YYYY-MM-DD>.json`, holding
- * `{"coin_id", "date", "usd_price", "full_response"}` as the original project wrote them. Written
- * atomically, so a killed crawl never leaves half a file; an existing file is replaced.
+ * `json-files`: one JSON file per item, any item type, at a path built from FILES_STORE under
+ * DATA_DIR (`{field}`, `{key}`, `{type}`, `{spider}`), with the fields of FILES_FIELDS. The coin
+ * spiders set `raw/{coin_id}_{date}.json` and `coin_id, date, usd_price, full_response`: the files
+ * the original project wrote. Written atomically, so a killed crawl never leaves half a file; an
+ * existing file is replaced.
+ *
+ * As a store it answers "already stored?": the item's file exists, parses, has every field of
+ * FILES_FIELDS and the item's key, and its type says the stored copy is final.
  */
+import { createHash } from 'node:crypto';
 import { promises as fs, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
+import { UsageError } from '../core/errors';
+import type { ItemType } from '../core/item';
 import type { ItemPipeline, PipelineContext } from '../core/pipeline';
-import type { CoinHistoryItem } from '../items/coin-history-item';
 import { removeStaleTemporaryFiles, writeFileAtomic } from '../util/atomic-write';
-import { addDays } from '../util/dates';
 import { safeFileComponent } from '../util/safe-filename';
 
+/** Where the coin spiders' day files live under DATA_DIR (read back by `reprocess`). */
 export function rawDir(dataDir: string): string {
   return join(dataDir, 'raw');
 }
 
+/** The file name of a coin's day, as the coin spiders' FILES_STORE makes it. */
 export function dayFileName(coinId: string, date: string): string {
   return `${safeFileComponent(coinId)}_${date}.json`;
 }
 
-/**
- * Which coin days already have a valid file, for incremental crawls: the file must parse and name its
- * coin and day. A day without data newer than yesterday is not counted as stored: CoinGecko publishes
- * a day at 00:35 UTC the next day, so its data may still come.
- */
-export function storedDayFiles(dataDir: string, today: string): (coinId: string, date: string) => boolean {
-  const dir = rawDir(dataDir);
-  let names: Set<string>;
-  try {
-    names = new Set(readdirSync(dir));
-  } catch {
-    names = new Set();
-  }
-  const yesterday = addDays(today, -1);
-  return (coinId, date) => {
-    const name = dayFileName(coinId, date);
-    if (!names.has(name)) return false;
-    try {
-      const record = JSON.parse(readFileSync(join(dir, name), 'utf8')) as Record<string, unknown>;
-      if (record.coin_id !== coinId || record.date !== date || typeof record.full_response !== 'object')
-        return false;
-      return record.usd_price !== null || date < yesterday;
-    } catch {
-      return false;
-    }
-  };
+const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+export interface JsonFilesOptions {
+  dataDir: string;
+  /** FILES_STORE. */
+  template: string;
+  /** FILES_FIELDS: the fields written, in order; empty: all. */
+  fields: readonly string[];
+  /** The crawl's spider, for `{spider}`. */
+  spiderName: string;
 }
 
-export class JsonFilesPipeline implements ItemPipeline<CoinHistoryItem> {
-  private readonly dir: string;
+export class JsonFilesPipeline implements ItemPipeline {
+  private readonly madeDirs = new Set<string>();
 
-  constructor(dataDir: string) {
-    this.dir = rawDir(dataDir);
+  constructor(private readonly options: JsonFilesOptions) {
+    checkTemplate(options.template);
+  }
+
+  describeStorage(): string {
+    return `files in ${join(this.options.dataDir, this.fixedDir())}`;
   }
 
   async open(context?: PipelineContext): Promise<void> {
-    await fs.mkdir(this.dir, { recursive: true });
-    const removed = await removeStaleTemporaryFiles(this.dir);
+    const dir = join(this.options.dataDir, this.fixedDir());
+    await fs.mkdir(dir, { recursive: true });
+    const removed = await removeStaleTemporaryFiles(dir);
     if (removed > 0) context?.logger.info(`removed ${removed} temporary file(s) left by a killed crawl`);
   }
 
-  async process(item: CoinHistoryItem): Promise<CoinHistoryItem> {
-    const record = {
-      coin_id: item.coin_id,
-      date: item.date,
-      usd_price: item.usd_price,
-      full_response: item.full_response,
-    };
-    await writeFileAtomic(join(this.dir, dayFileName(item.coin_id, item.date)), JSON.stringify(record));
+  async process(item: object, type: ItemType): Promise<object> {
+    const path = this.pathOf(item, type);
+    const dir = dirname(path);
+    if (!this.madeDirs.has(dir)) {
+      await fs.mkdir(dir, { recursive: true });
+      this.madeDirs.add(dir);
+    }
+    await writeFileAtomic(path, JSON.stringify(this.record(item, type)));
     return item;
   }
+
+  async storedKeys(type: ItemType, probes: readonly object[]): Promise<Set<string>> {
+    const key = type.key?.bind(type);
+    if (!key) return new Set();
+    const now = new Date();
+    const listings = new Map<string, Set<string>>();
+    const stored = new Set<string>();
+    for (const probe of probes) {
+      const path = this.pathOf(probe, type);
+      const dir = dirname(path);
+      if (!listings.has(dir)) listings.set(dir, listDir(dir));
+      if (!listings.get(dir)?.has(path.slice(dir.length + 1))) continue;
+      try {
+        const record = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+        const complete = this.options.fields.every((field) => record[field] !== undefined);
+        if (complete && key(record) === key(probe) && (type.isFinal?.(record, now) ?? true)) stored.add(key(probe));
+      } catch {
+        // Unreadable or not this item: not stored.
+      }
+    }
+    return stored;
+  }
+
+  /** The item's file: the template's placeholders filled with file-name-safe values. */
+  private pathOf(item: object, type: ItemType): string {
+    const fields = item as Record<string, unknown>;
+    const relative = this.options.template.replace(PLACEHOLDER, (_, name: string) => {
+      if (name === 'spider') return safeFileComponent(this.options.spiderName);
+      if (name === 'type') return safeFileComponent(type.name);
+      if (name === 'key') return safeFileComponent(type.key ? type.key(item) : hashOf(item));
+      const value = fields[name];
+      if (value === undefined || value === null || typeof value === 'object')
+        throw new Error(`FILES_STORE: a ${type.name} item has no field "${name}" to name its file with`);
+      return safeFileComponent(String(value));
+    });
+    return join(this.options.dataDir, relative);
+  }
+
+  private record(item: object, type: ItemType): object {
+    const fields = this.options.fields.length ? this.options.fields : (type.fields ?? []);
+    if (fields.length === 0) return item;
+    const source = item as Record<string, unknown>;
+    return Object.fromEntries(fields.map((field) => [field, source[field] ?? null]));
+  }
+
+  /** The folder before the first item-dependent placeholder (`raw`, `items/<spider>`). */
+  private fixedDir(): string {
+    const spider = this.options.template.replace(/\{spider\}/g, safeFileComponent(this.options.spiderName));
+    const fixed = spider.split('{')[0];
+    return fixed.includes('/') ? fixed.slice(0, fixed.lastIndexOf('/')) : '.';
+  }
+}
+
+function checkTemplate(template: string): void {
+  const parts = normalize(template).split(sep);
+  if (template === '' || isAbsolute(template) || parts.includes('..'))
+    throw new UsageError(`FILES_STORE ${JSON.stringify(template)}: expected a relative path under DATA_DIR, e.g. items/{spider}/{key}.json`);
+}
+
+function listDir(dir: string): Set<string> {
+  try {
+    return new Set(readdirSync(dir));
+  } catch {
+    return new Set();
+  }
+}
+
+function hashOf(item: object): string {
+  return createHash('sha256').update(JSON.stringify(item)).digest('hex').slice(0, 24);
 }

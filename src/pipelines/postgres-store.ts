@@ -1,5 +1,6 @@
 /**
- * `postgres-store`: every item into the daily table, with its month recomputed (see PriceStore).
+ * `postgres-store`: every CoinHistoryItem into the daily table, with its month recomputed (see
+ * PriceStore). Other item types pass it untouched.
  *
  * Group commit: items that arrive while a transaction runs wait for the next one, which takes them
  * all (up to DB_BATCH_SIZE). A quiet crawl commits each item at once; a busy one commits hundreds per
@@ -7,9 +8,10 @@
  * (and a resumed crawl skips it) only when its data is in the database; and since every item holds
  * its request's slot until then, memory stays bounded by the concurrency.
  */
+import type { ItemType } from '../core/item';
 import type { ItemPipeline, PipelineContext } from '../core/pipeline';
 import type { PriceStore } from '../db/price-store';
-import type { CoinHistoryItem } from '../items/coin-history-item';
+import { CoinHistory, coinDayKey, CoinHistoryItem } from '../items/coin-history-item';
 
 interface Waiting {
   item: CoinHistoryItem;
@@ -18,6 +20,7 @@ interface Waiting {
 }
 
 export class PostgresStorePipeline implements ItemPipeline<CoinHistoryItem> {
+  readonly handles = [CoinHistory];
   private waiting: Waiting[] = [];
   private committing: Promise<void> | undefined;
   private context: PipelineContext | undefined;
@@ -25,7 +28,13 @@ export class PostgresStorePipeline implements ItemPipeline<CoinHistoryItem> {
   constructor(
     private readonly store: PriceStore,
     private readonly batchSize: number,
+    /** Where the database is, in words, without its password. */
+    private readonly description: string,
   ) {}
+
+  describeStorage(): string {
+    return this.description;
+  }
 
   open(context: PipelineContext): void {
     this.context = context;
@@ -36,6 +45,20 @@ export class PostgresStorePipeline implements ItemPipeline<CoinHistoryItem> {
       this.waiting.push({ item, resolve: () => resolve(item), reject });
       this.commitNext();
     });
+  }
+
+  /** The days of `probes` with a row whose data is final (a recent day without data is not). */
+  async storedKeys(type: ItemType<CoinHistoryItem>, probes: readonly Partial<CoinHistoryItem>[]): Promise<Set<string>> {
+    const coinIds = [...new Set(probes.map((probe) => probe.coin_id ?? ''))];
+    const dates = probes.map((probe) => probe.date ?? '').sort();
+    const rows = await this.store.storedDays(coinIds, dates[0], dates[dates.length - 1]);
+    const now = new Date();
+    const stored = new Set<string>();
+    for (const probe of probes) {
+      const row = rows.get(`${probe.coin_id}\u0000${probe.date}`);
+      if (row && (type.isFinal?.(row, now) ?? true)) stored.add(coinDayKey(row.coin_id, row.date));
+    }
+    return stored;
   }
 
   async close(): Promise<void> {

@@ -5,12 +5,14 @@
  */
 import type PgBoss from 'pg-boss';
 import type { Logger } from 'winston';
-import { CrawlRequest, openCrawl } from '../cli/crawl-setup';
-import { runCrawl } from '../cli/run-crawl';
-import { describeFailures } from '../cli/summary';
+import type { SettingsSources } from '../core/settings-loader';
 import type { Throttle } from '../core/throttle';
+import { CrawlRequest, openCrawl } from '../crawler/open-crawl';
+import { runCrawl } from '../crawler/run-crawl';
+import { describeFailures } from '../crawler/summary';
 import type { Settings } from '../settings';
 import { DEFAULT_SPIDER } from '../spiders';
+import { coinRangeArguments } from '../spiders/coin-arguments';
 import { utcDayOf } from '../util/dates';
 import { BackfillJob, dailyRange, DailyJob, queueDailyJobs, ScheduleJob } from './jobs';
 import { QueueName, QUEUES } from './queue';
@@ -45,12 +47,13 @@ export interface JobContext {
 /** Runs a job; the output is kept with the job. Throwing fails it (retried after JOB_RETRY_DELAY). */
 export type JobHandler = (job: PgBoss.JobWithMetadata<unknown>, context: JobContext) => Promise<object>;
 
-export function jobHandlers(boss: PgBoss, settings: Settings): Record<QueueName, JobHandler> {
+/** `settings` as the worker resolved them; `sources` to resolve each job's with its spider's own. */
+export function jobHandlers(boss: PgBoss, settings: Settings, sources: SettingsSources): Record<QueueName, JobHandler> {
   // One throttle per rate limit for all of this worker's jobs: its share of the API's limit holds
   // from one job to the next, and a limit learned from 429s is not learned again per job.
   const throttles = new Map<number, Throttle>();
   const crawlJob = (request: CrawlRequest, context: JobContext) =>
-    runCrawlJob(request, settings, throttles, context);
+    runCrawlJob(request, sources, throttles, context);
   return {
     [QUEUES.schedule]: async (job) => {
       const { coins = settings.DAILY_COINS, date = utcDayOf(job.createdOn) } = job.data as ScheduleJob;
@@ -59,12 +62,12 @@ export function jobHandlers(boss: PgBoss, settings: Settings): Record<QueueName,
     },
     [QUEUES.daily]: async (job, context) => {
       const { coinId, date } = job.data as DailyJob;
-      const args = { coinIds: [coinId], ...dailyRange(date, settings) };
+      const args = coinRangeArguments({ coinId: [coinId], ...dailyRange(date, settings) });
       return crawlJob({ args, spiderName: DEFAULT_SPIDER }, context);
     },
     [QUEUES.backfill]: async (job, context) => {
       const { coinId, startDate, endDate, spider } = job.data as BackfillJob;
-      const args = { coinIds: [coinId], startDate, endDate };
+      const args = coinRangeArguments({ coinId: [coinId], startDate, endDate });
       return crawlJob({ args, spiderName: spider }, context);
     },
   };
@@ -72,11 +75,11 @@ export function jobHandlers(boss: PgBoss, settings: Settings): Record<QueueName,
 
 async function runCrawlJob(
   request: CrawlRequest,
-  settings: Settings,
+  sources: SettingsSources,
   throttles: Map<number, Throttle>,
   { logger, stop }: JobContext,
 ): Promise<CrawlJobOutput> {
-  const crawl = await openCrawl(request, settings);
+  const crawl = await openCrawl(request, sources);
   try {
     const { result, complete, skipped, itemsStored } = await runCrawl(crawl, {
       logger,

@@ -5,11 +5,14 @@
  */
 import { IgnoreRequest, RateLimited, RetryRequest } from '../core/errors';
 import { parseRetryAfter } from '../core/retry-after';
-import type { SpiderResponse } from '../core/spider';
+import type { Response } from '../core/response';
 import type { ApiPlan, Settings } from '../settings';
 
 export const PUBLIC_API_URL = 'https://api.coingecko.com/api/v3';
 export const PRO_API_URL = 'https://pro-api.coingecko.com/api/v3';
+
+/** Every header a key may travel in: secrets, never stored, dropped on a redirect to another host. */
+export const KEY_HEADER_NAMES: readonly string[] = ['x-cg-demo-api-key', 'x-cg-pro-api-key'];
 
 /** API_URL when set, else the plan's host. */
 export function apiBaseUrl(settings: Pick<Settings, 'API_URL' | 'API_PLAN'>): string {
@@ -76,10 +79,10 @@ const MESSAGES: Record<number, string> = {
  * Throws what an answer means when it is not data: RateLimited, IgnoreRequest (with the right scope)
  * or RetryRequest (a body that isn't the JSON object we expect). Returns the JSON body otherwise.
  */
-export function readApiAnswer(response: SpiderResponse, coinId: string): Record<string, unknown> {
-  const body = jsonObject(response.body);
+export function readApiAnswer(response: Response<object>, coinId: string): Record<string, unknown> {
+  const body = jsonObject(response.text);
   const code = errorCode(body);
-  if (code === 429 || (body === undefined && /rate.?limit|error 1015/i.test(response.body))) {
+  if (code === 429 || (body === undefined && /rate.?limit|error 1015/i.test(response.text))) {
     throw new RateLimited(
       `rate-limit answer under HTTP ${response.status}`,
       parseRetryAfter(response.headers['retry-after']),

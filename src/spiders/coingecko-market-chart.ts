@@ -5,9 +5,19 @@
  * 5 hours).
  */
 import { RetryRequest } from '../core/errors';
-import type { SpiderContext, SpiderRequest, SpiderResponse } from '../core/spider';
-import { CoinHistoryItem, coinHistoryItemFromRangePoints, RangePoint } from '../items/coin-history-item';
+import { Request } from '../core/request';
+import type { Response } from '../core/response';
+import type { SpiderContext, StoredItems } from '../core/spider';
+import {
+  CoinHistory,
+  coinDayKey,
+  CoinHistoryItem,
+  coinHistoryItemFromRangePoints,
+  RangePoint,
+} from '../items/coin-history-item';
+import type { ApiPlan } from '../settings';
 import { eachDay, todayUtc } from '../util/dates';
+import { checkCoinRange, COIN_ARGUMENT, COIN_FILE_SETTINGS, RANGE_ARGUMENTS } from './coin-arguments';
 import { apiBaseUrl, readApiAnswer } from './coingecko-api';
 import { CoinGeckoSpider } from './coingecko-spider';
 import { chunkRun, DayRange, dayNumber, isoDay, missingRuns, MS_PER_DAY, widenRange } from './day-chunks';
@@ -27,7 +37,7 @@ const TO_MARGIN_SECONDS = 3600;
  */
 const FREE_PLAN_DAYS = 364;
 
-interface ChunkMeta extends Record<string, unknown> {
+export interface ChunkMeta {
   coinId: string;
   /** The chunk's wanted days, first and last; the request may span more. */
   days: DayRange;
@@ -37,57 +47,84 @@ export class CoinGeckoMarketChartSpider extends CoinGeckoSpider {
   static readonly spiderName = 'coingecko_market_chart';
   static readonly description =
     'USD price, market cap and volume per coin per day, up to 365 days a request, from /coins/{id}/market_chart/range';
+  static readonly spiderArguments = [COIN_ARGUMENT, ...RANGE_ARGUMENTS];
+  static readonly checkArguments = checkCoinRange;
+  static readonly customSettings = COIN_FILE_SETTINGS;
+  static readonly itemTypes = [CoinHistory];
 
-  readonly name = CoinGeckoMarketChartSpider.spiderName;
-
-  *startRequests(): Generator<SpiderRequest> {
+  async *startRequests(): AsyncGenerator<Request<ChunkMeta>> {
+    const { coinId: coinIds, startDate, endDate } = this.args;
     const base = apiBaseUrl(this.settings);
-    const { coinIds, startDate, endDate, isStored } = this.args;
-    const today = todayUtc();
-    const oldest = this.settings.API_PLAN === 'pro' ? undefined : isoDay(dayNumber(today) - FREE_PLAN_DAYS);
     for (const coinId of coinIds) {
-      const runs = missingRuns(startDate, endDate, isStored && ((day) => isStored(coinId, day)));
-      for (const days of runs.flatMap((run) => chunkRun(run, MAX_CHUNK_DAYS))) {
-        const [from, to] = widenRange(days, MIN_SPAN_DAYS, { today, oldest });
-        const fromSeconds = dayNumber(from) * 86_400;
-        const toSeconds = dayNumber(to) * 86_400 + TO_MARGIN_SECONDS;
-        const meta: ChunkMeta = { coinId, days };
-        yield {
-          url:
-            `${base}/coins/${encodeURIComponent(coinId)}/market_chart/range` +
-            `?vs_currency=usd&from=${fromSeconds}&to=${toSeconds}`,
-          uniqueKey: `${this.name}:${coinId}:${days[0]}:${days[1]}`,
-          label: `${coinId} ${days[0]}..${days[1]}`,
-          group: coinId,
-          meta,
-        };
-      }
+      yield* await marketChartRequests(base, this.settings.API_PLAN, this.stored, coinId, [startDate, endDate]);
     }
   }
 
-  parse(response: SpiderResponse, { stats }: SpiderContext): CoinHistoryItem[] {
-    const { coinId, days } = response.request.meta as ChunkMeta;
-    const body = readApiAnswer(response, coinId);
-    const prices = pointsByDay(body.prices);
-    const marketCaps = pointsByDay(body.market_caps);
-    const volumes = pointsByDay(body.total_volumes);
-    if (!prices || !marketCaps || !volumes) {
-      throw new RetryRequest('malformed_body', 'the body is JSON but not a market chart');
-    }
-    // Only the chunk's own days: the points of the days it was widened by are not what was asked for.
-    return [...eachDay(days[0], days[1])].map((date) => {
-      const price = prices.get(date) ?? null;
-      const marketCap = marketCaps.get(date) ?? null;
-      const volume = volumes.get(date) ?? null;
-      // No point in any series: a day before the coin traded (or a gap), stored as nulls like /history's.
-      if (!price && !marketCap && !volume) stats.inc('coingecko/no_market_data_count');
-      return coinHistoryItemFromRangePoints(coinId, date, {
-        price,
-        market_cap: marketCap,
-        total_volume: volume,
+  parse(response: Response<ChunkMeta>, { stats }: SpiderContext): CoinHistoryItem[] {
+    return marketChartItems(response, stats);
+  }
+}
+
+/**
+ * The `/market_chart/range` requests for a coin's days that are not stored yet: runs of missing
+ * days cut into chunks of at most a year, each widened to the span that gets daily points. Shared
+ * with `coingecko_top`.
+ */
+export async function marketChartRequests(
+  base: string,
+  plan: ApiPlan,
+  stored: StoredItems,
+  coinId: string,
+  [startDate, endDate]: readonly [string, string],
+  callback?: string,
+): Promise<Request<ChunkMeta>[]> {
+  const today = todayUtc();
+  const oldest = plan === 'pro' ? undefined : isoDay(dayNumber(today) - FREE_PLAN_DAYS);
+  const days = [...eachDay(startDate, endDate)];
+  const done = await stored.keys(CoinHistory, days.map((date) => ({ coin_id: coinId, date })));
+  const runs = missingRuns(startDate, endDate, (day) => done.has(coinDayKey(coinId, day)));
+  return runs
+    .flatMap((run) => chunkRun(run, MAX_CHUNK_DAYS))
+    .map((chunk) => {
+      const [from, to] = widenRange(chunk, MIN_SPAN_DAYS, { today, oldest });
+      const fromSeconds = dayNumber(from) * 86_400;
+      const toSeconds = dayNumber(to) * 86_400 + TO_MARGIN_SECONDS;
+      return new Request<ChunkMeta>({
+        url:
+          `${base}/coins/${encodeURIComponent(coinId)}/market_chart/range` +
+          `?vs_currency=usd&from=${fromSeconds}&to=${toSeconds}`,
+        uniqueKey: `coingecko_market_chart:${coinId}:${chunk[0]}:${chunk[1]}`,
+        label: `${coinId} ${chunk[0]}..${chunk[1]}`,
+        group: coinId,
+        callback,
+        meta: { coinId, days: chunk },
       });
     });
+}
+
+/** The items of one `/market_chart/range` answer: one per day of the chunk. */
+export function marketChartItems(response: Response<ChunkMeta>, stats: SpiderContext['stats']): CoinHistoryItem[] {
+  const { coinId, days } = response.meta;
+  const body = readApiAnswer(response, coinId);
+  const prices = pointsByDay(body.prices);
+  const marketCaps = pointsByDay(body.market_caps);
+  const volumes = pointsByDay(body.total_volumes);
+  if (!prices || !marketCaps || !volumes) {
+    throw new RetryRequest('malformed_body', 'the body is JSON but not a market chart');
   }
+  // Only the chunk's own days: the points of the days it was widened by are not what was asked for.
+  return [...eachDay(days[0], days[1])].map((date) => {
+    const price = prices.get(date) ?? null;
+    const marketCap = marketCaps.get(date) ?? null;
+    const volume = volumes.get(date) ?? null;
+    // No point in any series: a day before the coin traded (or a gap), stored as nulls like /history's.
+    if (!price && !marketCap && !volume) stats.inc('coingecko/no_market_data_count');
+    return coinHistoryItemFromRangePoints(coinId, date, {
+      price,
+      market_cap: marketCap,
+      total_volume: volume,
+    });
+  });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { describeSettings, resolveSettings } from '../../src/core/settings-loader';
+import { describeSettings, enabledComponents, resolveSettings } from '../../src/core/settings-loader';
 import { UsageError } from '../../src/core/errors';
 import { DEFAULT_SETTINGS } from '../../src/settings';
 
@@ -6,7 +6,8 @@ describe('resolveSettings', () => {
   it('returns the defaults when nothing overrides them', () => {
     const settings = resolveSettings();
     expect(settings).toEqual(DEFAULT_SETTINGS);
-    expect(settings.ITEM_PIPELINES).toEqual({
+    expect(settings.ITEM_PIPELINES).toEqual({});
+    expect(settings.ITEM_PIPELINES_BASE).toEqual({
       validate: 100,
       dedupe: 200,
       'json-files': 300,
@@ -66,6 +67,68 @@ describe('resolveSettings', () => {
     expect(resolveSettings({ overrides: ['ITEM_PIPELINES={"validate":1}'] }).ITEM_PIPELINES).toEqual({
       validate: 1,
     });
+  });
+
+  it('adds ITEM_PIPELINES to the built-ins of ITEM_PIPELINES_BASE, where null turns one off', () => {
+    const settings = resolveSettings({ overrides: ['ITEM_PIPELINES={"mine":150,"dedupe":null}'] });
+    expect(enabledComponents(settings.ITEM_PIPELINES_BASE, settings.ITEM_PIPELINES)).toEqual([
+      'validate',
+      'mine',
+      'json-files',
+    ]);
+  });
+
+  it("puts a spider's custom settings between the defaults and the environment, and types its own by their default", () => {
+    const spider = {
+      CONCURRENT_REQUESTS: 2,
+      SHOP_MIN_STOCK: 1,
+      SHOP_NAME: 'x',
+      ITEM_PIPELINES: { mine: 150 },
+    };
+    const fromSpider = resolveSettings({ spider });
+    expect(fromSpider.CONCURRENT_REQUESTS).toBe(2);
+    expect(fromSpider.SHOP_MIN_STOCK).toBe(1);
+    expect(fromSpider.ITEM_PIPELINES).toEqual({ mine: 150 });
+    const overridden = resolveSettings({
+      spider,
+      env: { CRAWLER_CONCURRENT_REQUESTS: '4', CRAWLER_SHOP_MIN_STOCK: '3' },
+      overrides: ['SHOP_NAME=y', 'ITEM_PIPELINES.feed=800'],
+    });
+    expect([overridden.CONCURRENT_REQUESTS, overridden.SHOP_MIN_STOCK, overridden.SHOP_NAME]).toEqual([
+      4,
+      3,
+      'y',
+    ]);
+    expect(overridden.ITEM_PIPELINES).toEqual({ mine: 150, feed: 800 });
+    expect(() => resolveSettings({ spider, overrides: ['SHOP_MIN_STOCK=many'] })).toThrow(
+      '--set SHOP_MIN_STOCK: invalid value "many" for SHOP_MIN_STOCK: expected a number',
+    );
+    // Without the spider, its settings don't exist.
+    expect(() => resolveSettings({ overrides: ['SHOP_MIN_STOCK=3'] })).toThrow(
+      '--set SHOP_MIN_STOCK: unknown setting',
+    );
+  });
+
+  it("checks a spider's custom settings like any other", () => {
+    expect(() => resolveSettings({ spider: { CONCURRENT_REQUESTS: 'many' } })).toThrow(
+      'spider custom setting CONCURRENT_REQUESTS: expected a number, got "many"',
+    );
+    expect(() => resolveSettings({ spider: { CONCURRENT_REQUESTS: 0 } })).toThrow(
+      'expected a whole number >= 1',
+    );
+    expect(() => resolveSettings({ spider: { minStock: 1 } })).toThrow('names are UPPER_SNAKE_CASE');
+  });
+
+  it('reads the proxies from the usual variables, and never shows one with its password', () => {
+    const settings = resolveSettings({
+      env: { https_proxy: 'http://u:secret@proxy:3128', NO_PROXY: 'localhost' },
+    });
+    expect(settings.HTTPS_PROXY).toBe('http://u:secret@proxy:3128');
+    expect(settings.NO_PROXY).toBe('localhost');
+    expect(describeSettings(settings).HTTPS_PROXY).toBe('***');
+    expect(() => resolveSettings({ env: { HTTP_PROXY: 'proxy' } })).toThrow(
+      'environment variable HTTP_PROXY: invalid value *** for HTTP_PROXY: expected an http(s) proxy URL',
+    );
   });
 
   it.each([

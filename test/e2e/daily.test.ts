@@ -71,7 +71,7 @@ test('daily stores the day and the missing days before it for the three coins, t
 
   const again = await daily(['--date', '2024-06-01'], dataDir);
   expect(again.code).toBe(0);
-  expect(again.stderr).toContain('21 days skipped, already stored');
+  expect(again.stderr).toContain('21 items skipped, already stored');
 });
 
 test('daily takes its coins and window from the settings, or from --coin-id', async () => {

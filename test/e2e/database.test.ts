@@ -86,7 +86,7 @@ describe('--db-store with DATABASE_URL', () => {
       tempDir(),
     );
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/storing to Postgres at 127\.0\.0\.1:5432\/crawler_test_\w+ and files in/);
+    expect(result.stderr).toMatch(/storing to files in \S+ and Postgres at 127\.0\.0\.1:5432\/crawler_test_\w+/);
     const rows = await dailyRows();
     expect(rows).toHaveLength(3 * 45);
     for (const row of rows) {
@@ -262,7 +262,7 @@ describe('database faults', () => {
     expect(await dailyRows()).toEqual([
       { coin_id: hostile, date: '2021-01-01', usd_price: 1, usd_market_cap: null },
     ]);
-    expect([...(await store.storedDays([hostile], '2021-01-01', '2021-01-01'))]).toEqual([
+    expect([...(await store.storedDays([hostile], '2021-01-01', '2021-01-01')).keys()]).toEqual([
       `${hostile}\u00002021-01-01`,
     ]);
     await dataSource.destroy();
@@ -332,7 +332,7 @@ describe('reprocess and the embedded database', () => {
       '',
     );
     expect(result.code).toBe(0);
-    expect(result.stderr).toContain(`storing to embedded Postgres (PGlite) in ${join(dataDir, 'db')}`);
+    expect(result.stderr).toContain(`and embedded Postgres (PGlite) in ${join(dataDir, 'db')}`);
     const dataSource = await openDatabase({ databaseUrl: '', dataDir });
     const query = <T>(sql: string) => dataSource.query(sql) as Promise<T[]>;
     const rows = await dailyRows(query);

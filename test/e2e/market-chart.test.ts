@@ -136,7 +136,7 @@ describe('coingecko_market_chart', () => {
     expect(requestsFor('bitcoin', since).map((r) => r.date)).toEqual(['2020-11-29', '2020-12-30']);
     expect(second.stderr).toContain('bitcoin 2021-02-01..2021-02-28: HTTP 200, 28 item(s)');
     expect(second.stderr).toContain('bitcoin 2021-03-11..2021-03-31: HTTP 200, 21 item(s)');
-    expect(second.stderr).toContain('10 days skipped, already stored');
+    expect(second.stderr).toContain('10 items skipped, already stored');
     files = readDayFiles(dataDir);
     expect(files.size).toBe(59);
     for (const file of files.values()) expect(file.usd_price).toBe(btc.get(file.date)?.price);

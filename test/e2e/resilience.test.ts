@@ -125,7 +125,7 @@ describe('incremental crawls', () => {
         .map((r) => r.date)
         .sort(),
     ).toEqual(['2021-01-05', '2021-01-11', '2021-01-12', '2021-01-13', '2021-01-14', '2021-01-15']);
-    expect(again.stderr).toContain('9 days skipped, already stored (--force fetches them again)');
+    expect(again.stderr).toContain('9 items skipped, already stored (--force fetches them again)');
     expectCsvPrices(dataDir, 15);
 
     const sinceForce = mock.requests.length;

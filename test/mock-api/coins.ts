@@ -1,7 +1,10 @@
 // Why: one registry of the coins the mock knows (ids, names, images, static blocks and a day -> row lookup),
 // built once per process so that starting many servers in tests and answering requests costs no parsing.
+// Its order is the market-cap rank order of /coins/markets: bitcoin, ethereum, cardano, mockcoin, then the
+// generated gen-coin-0001 .. gen-coin-0596.
 import { loadCsvDays, type PriceRow } from './csv-data';
 import { readFixtureJson } from './fixtures';
+import { GENERATED_COUNT, GENERATED_FIRST_DAY, generatedId, generatedRowForDay } from './generated-coins';
 import { MOCKCOIN_FIRST_DAY, MOCKCOIN_ID, mockcoinRowForDay } from './mockcoin';
 
 type Json = Record<string, unknown>;
@@ -98,6 +101,20 @@ function buildCoins(): Map<string, Coin> {
       rowAt: (day) => (day >= MOCKCOIN_FIRST_DAY ? mockcoinRowForDay(day) : undefined),
     },
   ];
+  for (let k = 1; k <= GENERATED_COUNT; k++) {
+    const id = generatedId(k);
+    const name = `Gen Coin ${id.slice(-4)}`;
+    coins.push({
+      id,
+      symbol: `gc${id.slice(-4)}`,
+      name,
+      image: image(100_000 + k, id, '1700000000'),
+      localization: localize(name),
+      extras: extrasOf(btc),
+      firstDay: GENERATED_FIRST_DAY,
+      rowAt: (day) => (day >= GENERATED_FIRST_DAY ? generatedRowForDay(k, day) : undefined),
+    });
+  }
   return new Map(coins.map((c) => [c.id, c]));
 }
 

@@ -2,6 +2,7 @@
 // no-data days), independent of keys, rate limits and faults, which the server applies around it.
 import { getCoins } from './coins';
 import { isoFromDays, MS_PER_DAY, parseDateParam, parseIsoDate } from './dates';
+import { marketsReply } from './markets';
 import { historyBody, isKnownCurrency, marketChartBody } from './payloads';
 import {
   BODIES,
@@ -13,7 +14,7 @@ import {
   type Reply,
 } from './responses';
 
-export type RouteKind = 'ping' | 'list' | 'history' | 'range' | 'none';
+export type RouteKind = 'ping' | 'list' | 'markets' | 'history' | 'range' | 'none';
 
 export interface Route {
   kind: RouteKind;
@@ -31,6 +32,7 @@ export interface RouteContext {
 const NONE: Route = { kind: 'none' };
 const PING: Route = { kind: 'ping' };
 const LIST: Route = { kind: 'list' };
+const MARKETS: Route = { kind: 'markets' };
 
 /** Resolves a path below /api/v3 (e.g. `/coins/bitcoin/history`). */
 export function resolveRoute(method: string, path: string): Route {
@@ -38,6 +40,7 @@ export function resolveRoute(method: string, path: string): Route {
   if (path === '/ping') return PING;
   if (!path.startsWith('/coins/')) return NONE;
   if (path === '/coins/list') return LIST;
+  if (path === '/coins/markets') return MARKETS;
   const parts = path.split('/'); // ['', 'coins', id, ...]
   const coinId = parts[2];
   if (!coinId) return NONE;
@@ -49,7 +52,7 @@ export function resolveRoute(method: string, path: string): Route {
 
 /** Routes whose answers carry market data: the only ones that get faults. */
 export function isDataRoute(route: Route): boolean {
-  return route.kind === 'history' || route.kind === 'range';
+  return route.kind === 'history' || route.kind === 'range' || route.kind === 'markets';
 }
 
 let coinsListBody: string | undefined;
@@ -105,6 +108,8 @@ export function answer(route: Route, query: URLSearchParams, ctx: RouteContext):
       return jsonReply(200, BODIES.ping, 'ok');
     case 'list':
       return jsonReply(200, coinsList(), 'ok');
+    case 'markets':
+      return marketsReply(query);
     case 'history':
       return history(route.coinId!, query, ctx);
     case 'range':

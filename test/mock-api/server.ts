@@ -22,6 +22,8 @@ import type { MockApi, MockApiOptions, MockRateLimit, MockRequestRecord } from '
 export type * from './types';
 export { loadCsvPrices, type PriceRow } from './csv-data';
 export { mockcoinRow } from './mockcoin';
+export { GENERATED_COUNT, GENERATED_FIRST_DATE, generatedCoinRow, generatedId } from './generated-coins';
+export { MARKETS_DATE, type MarketEntry } from './markets';
 
 type Action = Reply | { fault: 'reset' | 'hang' | 'truncated'; reply: Reply };
 

@@ -1,30 +1,36 @@
-import winston from 'winston';
 import { IgnoreRequest, RateLimited, RetryRequest } from '../../src/core/errors';
-import { resolveSettings } from '../../src/core/settings-loader';
-import type { SpiderRequest } from '../../src/core/spider';
-import { StatsCollector } from '../../src/core/stats';
-import { CoinGeckoHistorySpider } from '../../src/spiders/coingecko-history';
+import type { Request } from '../../src/core/request';
+import type { StoredItems } from '../../src/core/spider';
+import { CoinGeckoHistorySpider, DayMeta } from '../../src/spiders/coingecko-history';
 import { fixtureText } from '../helpers/fixtures';
+import { answer, buildSpider, silentContext, startOutput, storedCoinDays } from '../helpers/spiders';
 
-const logger = winston.createLogger({ silent: true });
-
-function spider(env: Record<string, string> = {}) {
-  const settings = resolveSettings({ env });
-  return new CoinGeckoHistorySpider(
-    { coinIds: ['bitcoin', 'ethereum'], startDate: '2021-03-31', endDate: '2021-04-01' },
-    settings,
+function spider(env: Record<string, string> = {}, stored?: StoredItems) {
+  return buildSpider(
+    CoinGeckoHistorySpider,
+    { 'coin-id': ['bitcoin', 'ethereum'], 'start-date': '2021-03-31', 'end-date': '2021-04-01' },
+    { env, stored },
   );
 }
 
-function respond(request: SpiderRequest, status: number, body: string, headers: Record<string, string> = {}) {
-  const stats = new StatsCollector();
-  const run = () => spider().parse({ url: request.url, status, headers, body, request }, { stats, logger });
-  return { run, stats };
+function respond(
+  request: Request<DayMeta>,
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+) {
+  const context = silentContext();
+  const run = () => spider().parse(answer(request, status, body, headers), context);
+  return { run, stats: context.stats };
 }
 
 describe('coingecko_history spider', () => {
-  const requests = [...spider().startRequests()];
-  const bitcoinApril = requests.find((r) => r.label === 'bitcoin 2021-04-01') as SpiderRequest;
+  let requests: Request<DayMeta>[];
+  let bitcoinApril: Request<DayMeta>;
+  beforeAll(async () => {
+    requests = (await startOutput(spider())) as Request<DayMeta>[];
+    bitcoinApril = requests.find((r) => r.label === 'bitcoin 2021-04-01') as Request<DayMeta>;
+  });
 
   it('asks for every coin and day with dd-mm-yyyy dates, without localization', () => {
     expect(requests.map((r) => r.url)).toEqual([
@@ -37,9 +43,18 @@ describe('coingecko_history spider', () => {
     expect(bitcoinApril.group).toBe('bitcoin');
   });
 
-  it('uses the pro host and key header for the pro plan, the demo header for demo, none without a key', () => {
+  it('does not ask for the days storage already has', async () => {
+    const asked: string[] = [];
+    const has = new Set(['bitcoin 2021-03-31', 'ethereum 2021-04-01']);
+    const stored = storedCoinDays((coinId, date) => has.has(`${coinId} ${date}`), asked);
+    const left = await startOutput(spider({}, stored));
+    expect(left.map((r) => r.label)).toEqual(['bitcoin 2021-04-01', 'ethereum 2021-03-31']);
+    expect(asked).toHaveLength(4);
+  });
+
+  it('uses the pro host and key header for the pro plan, the demo header for demo, none without a key', async () => {
     const pro = spider({ COINGECKO_API_KEY: 'k1', COINGECKO_API_PLAN: 'pro' });
-    expect([...pro.startRequests()][0].url.startsWith('https://pro-api.coingecko.com/api/v3/')).toBe(true);
+    expect((await startOutput(pro))[0].url.startsWith('https://pro-api.coingecko.com/api/v3/')).toBe(true);
     expect(pro.requestHeaders()['x-cg-pro-api-key']).toBe('k1');
     expect(
       spider({ COINGECKO_API_KEY: 'k2', COINGECKO_API_PLAN: 'demo' }).requestHeaders()['x-cg-demo-api-key'],
@@ -47,7 +62,8 @@ describe('coingecko_history spider', () => {
     const headers = spider().requestHeaders();
     expect(Object.keys(headers).filter((h) => h.includes('api-key'))).toEqual([]);
     // The key travels in a header at send time, never in what the queue stores.
-    expect(JSON.stringify([...pro.startRequests()])).not.toContain('k1');
+    expect(JSON.stringify(await startOutput(pro))).not.toContain('k1');
+    expect(pro.secretHeaderNames).toContain('x-cg-pro-api-key');
   });
 
   it('parses the real bitcoin payload into one item', () => {

@@ -1,33 +1,43 @@
-import winston from 'winston';
 import { IgnoreRequest, RateLimited, RetryRequest } from '../../src/core/errors';
-import { resolveSettings } from '../../src/core/settings-loader';
-import type { SpiderArgs, SpiderRequest } from '../../src/core/spider';
-import { StatsCollector } from '../../src/core/stats';
-import { CoinGeckoMarketChartSpider } from '../../src/spiders/coingecko-market-chart';
+import type { Request } from '../../src/core/request';
+import { ChunkMeta, CoinGeckoMarketChartSpider } from '../../src/spiders/coingecko-market-chart';
 import { chunkRun, dayNumber, isoDay, missingRuns, widenRange } from '../../src/spiders/day-chunks';
 import { findSpider } from '../../src/spiders';
 import { todayUtc } from '../../src/util/dates';
 import { loadCsvPrices } from '../mock-api/server';
 import { fixtureText } from '../helpers/fixtures';
+import { answer, buildSpider, silentContext, startOutput, storedCoinDays } from '../helpers/spiders';
 
-const logger = winston.createLogger({ silent: true });
 const DAY_MS = 86_400_000;
 const ms = (day: string) => Date.parse(`${day}T00:00:00Z`);
 const seconds = (day: string) => ms(day) / 1000;
 
-function spider(args: Partial<SpiderArgs> = {}, env: Record<string, string> = {}) {
-  return new CoinGeckoMarketChartSpider(
-    { coinIds: ['bitcoin'], startDate: '2021-03-01', endDate: '2021-03-10', ...args },
-    resolveSettings({ env }),
+interface Args {
+  coinIds?: string[];
+  startDate?: string;
+  endDate?: string;
+  /** What storage has, asked per coin and day. */
+  isStored?: (coinId: string, day: string) => boolean;
+}
+
+function spider(
+  { coinIds = ['bitcoin'], startDate = '2021-03-01', endDate = '2021-03-10', isStored }: Args = {},
+  env: Record<string, string> = {},
+) {
+  const stored = storedCoinDays(isStored ?? (() => false));
+  return buildSpider(
+    CoinGeckoMarketChartSpider,
+    { 'coin-id': coinIds, 'start-date': startDate, 'end-date': endDate },
+    { env, stored },
   );
 }
 
-function requests(args: Partial<SpiderArgs> = {}, env: Record<string, string> = {}) {
-  return [...spider(args, env).startRequests()];
+async function requests(args: Args = {}, env: Record<string, string> = {}): Promise<Request<ChunkMeta>[]> {
+  return (await startOutput(spider(args, env))) as Request<ChunkMeta>[];
 }
 
 /** The request's `from` and `to` as ISO timestamps, for readable expectations. */
-function window(request: SpiderRequest): [string, string] {
+function window(request: Request): [string, string] {
   const query = new URL(request.url).searchParams;
   return [query.get('from'), query.get('to')].map((s) => new Date(Number(s) * 1000).toISOString()) as [
     string,
@@ -36,14 +46,19 @@ function window(request: SpiderRequest): [string, string] {
 }
 
 /** A request for the given days, as startRequests would make it. */
-function chunk(first: string, last: string, coinId = 'bitcoin'): SpiderRequest {
-  return requests({ coinIds: [coinId], startDate: first, endDate: last })[0];
+async function chunk(first: string, last: string, coinId = 'bitcoin'): Promise<Request<ChunkMeta>> {
+  return (await requests({ coinIds: [coinId], startDate: first, endDate: last }))[0];
 }
 
-function respond(request: SpiderRequest, status: number, body: string, headers: Record<string, string> = {}) {
-  const stats = new StatsCollector();
-  const run = () => spider().parse({ url: request.url, status, headers, body, request }, { stats, logger });
-  return { run, stats };
+function respond(
+  request: Request<ChunkMeta>,
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+) {
+  const context = silentContext();
+  const run = () => spider().parse(answer(request, status, body, headers), context);
+  return { run, stats: context.stats };
 }
 
 function thrown(run: () => unknown): unknown {
@@ -56,7 +71,7 @@ function thrown(run: () => unknown): unknown {
 }
 
 describe('day-chunks', () => {
-  it('groups the missing days into runs, asking about each day once', () => {
+  it('groups the missing days into runs, asking about each day once', async () => {
     const asked: string[] = [];
     const stored = new Set(['2021-01-03', '2021-01-04', '2021-01-07']);
     const runs = missingRuns('2021-01-01', '2021-01-08', (day) => (asked.push(day), stored.has(day)));
@@ -70,7 +85,7 @@ describe('day-chunks', () => {
     expect(missingRuns('2021-01-01', '2021-01-02', () => true)).toEqual([]);
   });
 
-  it('cuts a run into chunks of at most N days', () => {
+  it('cuts a run into chunks of at most N days', async () => {
     expect(chunkRun(['2021-01-01', '2021-01-10'], 4)).toEqual([
       ['2021-01-01', '2021-01-04'],
       ['2021-01-05', '2021-01-08'],
@@ -80,7 +95,7 @@ describe('day-chunks', () => {
     expect(isoDay(dayNumber('2020-02-29'))).toBe('2020-02-29');
   });
 
-  it('widens a short range backwards, not before the oldest day a plan serves, never past today', () => {
+  it('widens a short range backwards, not before the oldest day a plan serves, never past today', async () => {
     const today = '2024-12-20';
     expect(widenRange(['2021-03-01', '2021-03-10'], 91, { today })).toEqual(['2020-12-09', '2021-03-10']);
     // Already long enough: unchanged.
@@ -104,13 +119,13 @@ describe('day-chunks', () => {
 });
 
 describe('coingecko_market_chart startRequests', () => {
-  it('is registered under its name', () => {
+  it('is registered under its name', async () => {
     expect(findSpider('coingecko_market_chart')).toBe(CoinGeckoMarketChartSpider);
     expect(CoinGeckoMarketChartSpider.description).toMatch(/market_chart\/range/);
   });
 
-  it('asks for a 1,445-day backfill in 4 requests of at most 365 days, each ending an hour after its last day', () => {
-    const all = requests({ startDate: '2019-01-01', endDate: '2022-12-15' });
+  it('asks for a 1,445-day backfill in 4 requests of at most 365 days, each ending an hour after its last day', async () => {
+    const all = await requests({ startDate: '2019-01-01', endDate: '2022-12-15' });
     expect(all.map((r) => r.meta?.days)).toEqual([
       ['2019-01-01', '2019-12-31'],
       ['2020-01-01', '2020-12-30'],
@@ -123,7 +138,10 @@ describe('coingecko_market_chart startRequests', () => {
       ['2020-12-31T00:00:00.000Z', '2021-12-30T01:00:00.000Z'],
       ['2021-12-31T00:00:00.000Z', '2022-12-15T01:00:00.000Z'],
     ]);
-    expect(all[0]).toEqual({
+    expect(all[0]).toMatchObject({
+      method: 'GET',
+      headers: {},
+      body: undefined,
       url: `https://api.coingecko.com/api/v3/coins/bitcoin/market_chart/range?vs_currency=usd&from=${seconds('2019-01-01')}&to=${seconds('2019-12-31') + 3600}`,
       uniqueKey: 'coingecko_market_chart:bitcoin:2019-01-01:2019-12-31',
       label: 'bitcoin 2019-01-01..2019-12-31',
@@ -134,21 +152,21 @@ describe('coingecko_market_chart startRequests', () => {
     expect(JSON.parse(JSON.stringify(all[0].meta))).toEqual(all[0].meta);
   });
 
-  it('widens a chunk shorter than 91 days backwards, so the API answers with daily points', () => {
-    const [only, ...rest] = requests({ startDate: '2021-03-01', endDate: '2021-03-10' });
+  it('widens a chunk shorter than 91 days backwards, so the API answers with daily points', async () => {
+    const [only, ...rest] = await requests({ startDate: '2021-03-01', endDate: '2021-03-10' });
     expect(rest).toEqual([]);
-    expect(only.meta?.days).toEqual(['2021-03-01', '2021-03-10']);
+    expect(only.meta.days).toEqual(['2021-03-01', '2021-03-10']);
     expect(window(only)).toEqual(['2020-12-09T00:00:00.000Z', '2021-03-10T01:00:00.000Z']);
     // The short tail of a long run too.
-    const tail = requests({ startDate: '2019-01-01', endDate: '2020-01-10' })[1];
-    expect(tail.meta?.days).toEqual(['2020-01-01', '2020-01-10']);
+    const tail = (await requests({ startDate: '2019-01-01', endDate: '2020-01-10' }))[1];
+    expect(tail.meta.days).toEqual(['2020-01-01', '2020-01-10']);
     expect(window(tail)).toEqual(['2019-10-11T00:00:00.000Z', '2020-01-10T01:00:00.000Z']);
   });
 
-  it('does not ask for stored days: one request per run of missing days', () => {
+  it('does not ask for stored days: one request per run of missing days', async () => {
     const stored = new Set(['2021-03-03', '2021-03-04', '2021-03-08']);
     const asked: string[] = [];
-    const all = requests({
+    const all = await requests({
       coinIds: ['bitcoin', 'cardano'],
       isStored: (coinId, day) => (asked.push(`${coinId} ${day}`), coinId === 'bitcoin' && stored.has(day)),
     });
@@ -160,41 +178,44 @@ describe('coingecko_market_chart startRequests', () => {
     ]);
     expect(all.map((r) => r.group)).toEqual(['bitcoin', 'bitcoin', 'bitcoin', 'cardano']);
     expect(asked).toHaveLength(20);
-    expect(requests({ isStored: () => true })).toEqual([]);
+    expect(await requests({ isStored: () => true })).toEqual([]);
   });
 
-  it('keeps a free plan inside its 365 days when widening', () => {
+  it('keeps a free plan inside its 365 days when widening', async () => {
     const today = dayNumber(todayUtc());
-    const [request] = requests({ startDate: isoDay(today - 300), endDate: isoDay(today - 295) });
+    const [request] = await requests({ startDate: isoDay(today - 300), endDate: isoDay(today - 295) });
     const [from, to] = window(request).map((t) => Date.parse(t) / DAY_MS);
     expect(Math.floor(from)).toBeGreaterThanOrEqual(today - 365);
     expect(Math.floor(to) - from).toBeGreaterThanOrEqual(91);
     expect(Math.floor(to)).toBeLessThanOrEqual(today);
     // A paid plan has no such limit: backwards only.
-    const [pro] = requests(
+    const [pro] = await requests(
       { startDate: isoDay(today - 300), endDate: isoDay(today - 295) },
       { COINGECKO_API_KEY: 'k1', COINGECKO_API_PLAN: 'pro' },
     );
     expect(window(pro)[0]).toBe(`${isoDay(today - 295 - 91)}T00:00:00.000Z`);
   });
 
-  it('uses the plan host, key header and rate-limit preset, and never puts the key in a request', () => {
+  it('uses the plan host, key header and rate-limit preset, and never puts the key in a request', async () => {
     const env = { COINGECKO_API_KEY: 'k1', COINGECKO_API_PLAN: 'pro' };
     const pro = spider({}, env);
-    expect([...pro.startRequests()][0].url.startsWith('https://pro-api.coingecko.com/api/v3/coins/')).toBe(
+    expect((await startOutput(pro))[0].url.startsWith('https://pro-api.coingecko.com/api/v3/coins/')).toBe(
       true,
     );
     expect(pro.requestHeaders()['x-cg-pro-api-key']).toBe('k1');
     expect(pro.rateLimitPreset()).toBe(500);
     expect(spider().rateLimitPreset()).toBe(5);
-    expect(JSON.stringify([...pro.startRequests()])).not.toContain('k1');
+    expect(JSON.stringify(await startOutput(pro))).not.toContain('k1');
   });
 });
 
 describe('coingecko_market_chart parse', () => {
-  const march = chunk('2021-03-01', '2021-03-03');
+  let march: Request<ChunkMeta>;
+  beforeAll(async () => {
+    march = await chunk('2021-03-01', '2021-03-03');
+  });
 
-  it('makes one item per wanted day, each series indexed by its own days, ignoring other points', () => {
+  it('makes one item per wanted day, each series indexed by its own days, ignoring other points', async () => {
     const body = JSON.stringify({
       prices: [
         [ms('2021-02-28'), 1], // a day the request was widened by: not wanted
@@ -235,9 +256,9 @@ describe('coingecko_market_chart parse', () => {
     expect(stats.count('coingecko/no_market_data_count')).toBe(0);
   });
 
-  it('reads the real bitcoin answer: the 00:00 UTC point, not the "now" point', () => {
+  it('reads the real bitcoin answer: the 00:00 UTC point, not the "now" point', async () => {
     const { run } = respond(
-      chunk('2024-01-01', '2024-01-01'),
+      await chunk('2024-01-01', '2024-01-01'),
       200,
       fixtureText('market_chart_bitcoin_2024-01-01_real.json'),
     );
@@ -249,9 +270,9 @@ describe('coingecko_market_chart parse', () => {
     expect(item.usd_total_volume).toBe(csv?.volume);
   });
 
-  it("reads the docs' hourly example as valid but without a daily snapshot", () => {
+  it("reads the docs' hourly example as valid but without a daily snapshot", async () => {
     const { run, stats } = respond(
-      chunk('2024-01-01', '2024-01-01'),
+      await chunk('2024-01-01', '2024-01-01'),
       200,
       fixtureText('market_chart_range_bitcoin_docs_example.json'),
     );
@@ -261,7 +282,7 @@ describe('coingecko_market_chart parse', () => {
     expect(stats.count('coingecko/no_market_data_count')).toBe(1);
   });
 
-  it('stores days before the coin existed as nulls and counts them', () => {
+  it('stores days before the coin existed as nulls and counts them', async () => {
     const body = JSON.stringify({
       prices: [[ms('2021-03-03'), 0.02]],
       market_caps: [[ms('2021-03-03'), 5e8]],
@@ -276,7 +297,7 @@ describe('coingecko_market_chart parse', () => {
     expect(stats.count('coingecko/no_market_data_count')).toBe(2);
   });
 
-  it('retries a body that is not a market chart', () => {
+  it('retries a body that is not a market chart', async () => {
     const good = [[ms('2021-03-01'), 1]];
     for (const body of [
       '{"prices":[[1614556800000,1]],"market_c', // cut off
@@ -293,21 +314,21 @@ describe('coingecko_market_chart parse', () => {
     }
   });
 
-  it('fails the whole coin on 404 coin not found', () => {
+  it('fails the whole coin on 404 coin not found', async () => {
     const error = thrown(respond(march, 404, fixtureText('error_404_coin_not_found.json')).run);
     expect(error).toBeInstanceOf(IgnoreRequest);
     expect((error as IgnoreRequest).message).toBe('coin not found: bitcoin');
     expect((error as IgnoreRequest).scope).toBe('group');
   });
 
-  it('says what to do about the 365-day limit (401, code 10012)', () => {
+  it('says what to do about the 365-day limit (401, code 10012)', async () => {
     const { run } = respond(march, 401, fixtureText('error_401_10012_exceeds_365_days.json'));
     expect(run).toThrow(
       'dates older than 365 days need a paid API key; set COINGECKO_API_KEY and COINGECKO_API_PLAN=pro',
     );
   });
 
-  it('treats rate-limit answers as rate limits, under 429 or 200', () => {
+  it('treats rate-limit answers as rate limits, under 429 or 200', async () => {
     const error = thrown(respond(march, 200, fixtureText('error_429.json'), { 'retry-after': '7' }).run);
     expect(error).toBeInstanceOf(RateLimited);
     expect((error as RateLimited).retryAfterMs).toBe(7000);

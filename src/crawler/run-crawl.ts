@@ -9,7 +9,7 @@ import { Progress } from '../core/progress';
 import { describeSettings } from '../core/settings-loader';
 import { StatsCollector } from '../core/stats';
 import { Throttle } from '../core/throttle';
-import type { PreparedCrawl } from './crawl-setup';
+import type { PreparedCrawl } from './open-crawl';
 import { logCrawlSummary } from './summary';
 
 export interface RunCrawlOptions {
@@ -29,9 +29,9 @@ export interface RunCrawlOptions {
 
 export interface CrawlOutcome {
   result: CrawlResult;
-  /** Every requested day was stored: no failed request, no lost item, not stopped. */
+  /** Every requested item was stored: no failed request, no invalid item, not stopped. */
   complete: boolean;
-  /** Days not requested because they were already stored. */
+  /** Items not requested because they were already stored. */
   skipped: number;
   /** Items that went through every pipeline. */
   itemsStored: number;
@@ -41,10 +41,9 @@ export async function runCrawl(
   crawl: PreparedCrawl,
   { logger, progress = new Progress(false), stopSignal, resumeHint, throttles }: RunCrawlOptions,
 ): Promise<CrawlOutcome> {
-  const { settings, spider, pipelines } = crawl;
+  const { settings, spider, spiderClass, pipelines } = crawl;
   crawl.logger.current = logger;
   const stats = new StatsCollector();
-  stats.set('incremental/skipped_count', crawl.skipped.count);
   const rateLimit = settings.RATE_LIMIT || spider.rateLimitPreset();
   let throttle = throttles?.get(rateLimit);
   if (throttles && !throttle) throttles.set(rateLimit, (throttle = new Throttle(settings, rateLimit)));
@@ -55,7 +54,9 @@ export async function runCrawl(
   try {
     logger.debug(`settings: ${JSON.stringify(describeSettings(settings))}`);
     logger.info(`storing to ${crawl.storage.join(' and ') || 'nothing (no storing pipeline enabled)'}`);
-    const result = await engine.run(spider, rateLimit);
+    const result = await engine.run({ spider, itemTypes: spiderClass.itemTypes, rateLimitPerMinute: rateLimit });
+    // The spider asks "already stored?" while the crawl runs (as it finds what to ask for).
+    result.stats['incremental/skipped_count'] = crawl.skipped.count;
     logCrawlSummary(result, logger, { skipped: crawl.skipped.count, resumeHint });
     return {
       result,

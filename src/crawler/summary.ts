@@ -6,7 +6,7 @@ import type { Logger } from 'winston';
 import type { CrawlResult, RequestFailure } from '../core/engine';
 
 export interface SummaryExtras {
-  /** Days not requested because they were already stored. */
+  /** Items not requested because they were already stored. */
   skipped: number;
   /** What to do after a stopped crawl. */
   resumeHint: string;
@@ -28,7 +28,7 @@ export function logCrawlSummary(
     `${scraped} items stored, ${failures.length} failed` +
     (notRun ? `, ${notRun} not run` : '') +
     (lostItems ? `, ${lostItems} items dropped as invalid` : '') +
-    (skipped ? `; ${skipped} days skipped, already stored (--force fetches them again)` : '');
+    (skipped ? `; ${skipped} items skipped, already stored (--force fetches them again)` : '');
   if (stoppedBy) {
     logger.warn(
       `${line}\n  ${resumeHint}${failures.length ? `\n${describeFailures(failures).join('\n')}` : ''}`,

@@ -1,0 +1,100 @@
+/**
+ * Everything a crawl needs, checked and opened before the first request (Scrapy's `crawler.py`):
+ * the spider and its arguments, the settings with the spider's own, the database when a pipeline
+ * stores there, the pipeline chain, and the stored-items view the spider asks "already stored?".
+ * Used by the CLI and by the job queue's workers. Any problem here is a UsageError: exit 2, nothing sent.
+ */
+import type { Logger } from 'winston';
+import { UsageError } from '../core/errors';
+import { PipelineChain, PipelineFactory } from '../core/pipeline';
+import { SettingsSources } from '../core/settings-loader';
+import type { Spider, SpiderClass } from '../core/spider';
+import { GivenArgument, readArguments } from '../core/spider-arguments';
+import { openPriceStore } from '../db/open-store';
+import { DATABASE_PIPELINES, PIPELINES, PipelineServices } from '../pipelines';
+import type { CrawlSettings } from '../settings';
+import { findSpider, SPIDERS } from '../spiders';
+import { crawlSettings } from './crawl-settings';
+import { StoredItemsView } from './stored-items';
+
+export interface PreparedCrawl {
+  settings: CrawlSettings;
+  spider: Spider<object, object>;
+  spiderClass: SpiderClass;
+  pipelines: PipelineChain;
+  /** Counts the items not asked for because they were already stored. */
+  skipped: { count: number };
+  /** Where items are stored, in words (for the log). */
+  storage: string[];
+  /** The log, for the database's retry messages; set by the command once it exists. */
+  logger: { current?: Logger };
+  close(): Promise<void>;
+}
+
+/** What to crawl: the spider, its arguments as given, and whether stored items are fetched again. */
+export interface CrawlRequest {
+  spiderName: string;
+  /** `-a name=value` pairs and the flags that stand for arguments (`--coin-id`), unchecked. */
+  args: readonly GivenArgument[];
+  /** Fetch items that are already stored again. */
+  force?: boolean;
+}
+
+/** The spider class of that name, or a UsageError listing the known ones. */
+export function spiderClassNamed(name: string): SpiderClass {
+  const spiderClass = findSpider(name);
+  if (spiderClass) return spiderClass;
+  const known = SPIDERS.map((spider) => spider.spiderName).join(', ');
+  throw new UsageError(`--spider ${JSON.stringify(name)}: unknown spider (known: ${known})`);
+}
+
+/** Checks the request against the spider's declarations and opens what the crawl needs. */
+export async function openCrawl(
+  { spiderName, args, force }: CrawlRequest,
+  sources: SettingsSources,
+): Promise<PreparedCrawl> {
+  const spiderClass = spiderClassNamed(spiderName);
+  const values = readArguments(spiderName, spiderClass.spiderArguments ?? [], args);
+  const checkedArgs = spiderClass.checkArguments ? spiderClass.checkArguments(values) : values;
+  const settings = crawlSettings(sources, spiderClass);
+  const registry = pipelineRegistry(spiderClass);
+  const enabled = PipelineChain.enabledNames(registry, settings);
+
+  const logger: { current?: Logger } = {};
+  const services: PipelineServices = { spiderName };
+  let closeDatabase = async () => {};
+  if (enabled.some((name) => DATABASE_PIPELINES.has(name))) {
+    const opened = await openPriceStore(settings, () => logger.current);
+    services.database = { store: opened.store, description: opened.description };
+    closeDatabase = () => opened.dataSource.destroy();
+  }
+  try {
+    const pipelines = PipelineChain.fromSettings(registry, settings, services);
+    const stored = new StoredItemsView(pipelines, Boolean(force));
+    const spider = new spiderClass({ args: checkedArgs, settings, stored });
+    return {
+      settings,
+      spider,
+      spiderClass,
+      pipelines,
+      skipped: stored.skipped,
+      storage: pipelines.describeStorage(),
+      logger,
+      close: closeDatabase,
+    };
+  } catch (error) {
+    // A worker opens a crawl per job: a job that fails here must not leave its connection open.
+    await closeDatabase();
+    throw error;
+  }
+}
+
+/** The built-in pipelines and the spider's own; a spider may not reuse a built-in's name. */
+function pipelineRegistry(spiderClass: SpiderClass): Record<string, PipelineFactory<PipelineServices>> {
+  const own = spiderClass.pipelines ?? {};
+  for (const name of Object.keys(own)) {
+    if (Object.prototype.hasOwnProperty.call(PIPELINES, name))
+      throw new UsageError(`spider ${spiderClass.spiderName}: its pipeline "${name}" has a built-in pipeline's name`);
+  }
+  return { ...PIPELINES, ...own };
+}

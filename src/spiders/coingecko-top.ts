@@ -1,0 +1,124 @@
+/**
+ * `coingecko_top`: the top N coins by market cap, each over a range of days. It pages through
+ * `/coins/markets` (250 coins a page, rank order) until it has N coins, and for each coin found asks
+ * for its days through `/history` or `/market_chart/range` (`-a endpoint=...`), making the same
+ * CoinHistoryItems, files and rows as `coingecko_history` and `coingecko_market_chart`.
+ *
+ *   crawl --spider coingecko_top -a top=100 -s 2025-12-02 -e 2026-12-01
+ */
+import { RetryRequest } from '../core/errors';
+import { Request } from '../core/request';
+import type { Response } from '../core/response';
+import type { SpiderContext } from '../core/spider';
+import type { ArgumentSpec } from '../core/spider-arguments';
+import { CoinHistory, CoinHistoryItem } from '../items/coin-history-item';
+import { checkRange, COIN_FILE_SETTINGS, RANGE_ARGUMENTS } from './coin-arguments';
+import { apiBaseUrl, readApiAnswer } from './coingecko-api';
+import { DayMeta, historyItem, historyRequests } from './coingecko-history';
+import { ChunkMeta, marketChartItems, marketChartRequests } from './coingecko-market-chart';
+import { CoinGeckoSpider } from './coingecko-spider';
+
+/** The most coins `/coins/markets` gives per page. */
+const PAGE_SIZE = 250;
+
+export interface TopArgs {
+  top: number;
+  endpoint: 'history' | 'market_chart';
+  startDate: string;
+  endDate: string;
+}
+
+interface PageMeta {
+  page: number;
+  perPage: number;
+}
+
+const ARGUMENTS: readonly ArgumentSpec[] = [
+  {
+    name: 'top',
+    type: 'integer',
+    default: '100',
+    help: 'How many coins, from the largest market cap down',
+    check: (value) => (Number(value) >= 1 ? undefined : 'expected a whole number >= 1'),
+  },
+  {
+    name: 'endpoint',
+    type: 'string',
+    default: 'history',
+    choices: ['history', 'market_chart'],
+    help: 'history: a request per coin and day; market_chart: up to 365 days a request',
+  },
+  ...RANGE_ARGUMENTS,
+];
+
+export class CoinGeckoTopSpider extends CoinGeckoSpider<TopArgs> {
+  static readonly spiderName = 'coingecko_top';
+  static readonly description = 'The top N coins by market cap (-a top=N), each over the range, via /coins/markets';
+  static readonly spiderArguments = ARGUMENTS;
+  static readonly customSettings = COIN_FILE_SETTINGS;
+  static readonly itemTypes = [CoinHistory];
+
+  static checkArguments(values: Record<string, unknown>): TopArgs {
+    const [startDate, endDate] = checkRange(values.startDate as string, values.endDate as string | undefined);
+    return { top: values.top as number, endpoint: values.endpoint as TopArgs['endpoint'], startDate, endDate };
+  }
+
+  startRequests(): Request<PageMeta>[] {
+    return [this.marketsPage(1)];
+  }
+
+  /** A page of the ranking: the requests of each of its coins still in the top N, and the next page. */
+  async *parseMarkets(response: Response<PageMeta>): AsyncGenerator<Request<object>> {
+    const { page, perPage } = response.meta;
+    const coins = marketsEntries(response);
+    const { top, endpoint, startDate, endDate } = this.args;
+    const base = apiBaseUrl(this.settings);
+    const wanted = coins.slice(0, Math.max(0, top - (page - 1) * perPage));
+    for (const coinId of wanted) {
+      if (endpoint === 'history') yield* await historyRequests(base, this.stored, coinId, [startDate, endDate], 'parseHistory');
+      else
+        yield* await marketChartRequests(base, this.settings.API_PLAN, this.stored, coinId, [startDate, endDate], 'parseMarketChart');
+    }
+    // A full page and more to go: the ranking goes on.
+    if (coins.length === perPage && page * perPage < top) yield this.marketsPage(page + 1);
+  }
+
+  parseHistory(response: Response<DayMeta>, { stats }: SpiderContext): CoinHistoryItem[] {
+    return [historyItem(response, stats)];
+  }
+
+  parseMarketChart(response: Response<ChunkMeta>, { stats }: SpiderContext): CoinHistoryItem[] {
+    return marketChartItems(response, stats);
+  }
+
+  private marketsPage(page: number): Request<PageMeta> {
+    const perPage = Math.min(PAGE_SIZE, this.args.top);
+    return new Request<PageMeta>({
+      url:
+        `${apiBaseUrl(this.settings)}/coins/markets` +
+        `?vs_currency=usd&order=market_cap_desc&per_page=${perPage}&page=${page}`,
+      label: `top coins, page ${page}`,
+      callback: 'parseMarkets',
+      meta: { page, perPage },
+    });
+  }
+}
+
+/** The coin ids of a `/coins/markets` answer, in rank order; its error answers as the other endpoints'. */
+function marketsEntries(response: Response<PageMeta>): string[] {
+  let body: unknown;
+  try {
+    body = response.json();
+  } catch {
+    body = undefined;
+  }
+  if (!Array.isArray(body)) {
+    // Not the ranking: an error answer (read as for any endpoint), or a garbled body.
+    readApiAnswer(response, 'the market ranking');
+    throw new RetryRequest('malformed_body', 'the body is not the /coins/markets array');
+  }
+  const ids = body.map((entry) => (entry as { id?: unknown } | null)?.id);
+  if (!ids.every((id): id is string => typeof id === 'string' && id !== ''))
+    throw new RetryRequest('unexpected_payload', 'a /coins/markets entry has no id');
+  return ids;
+}

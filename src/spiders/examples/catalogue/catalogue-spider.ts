@@ -1,0 +1,63 @@
+/**
+ * `catalogue_example`: a spider for an API that is not CoinGecko, written as a user would write
+ * theirs (the README's "Write your own spider" walks through it). A paginated list of products,
+ * each page linking to the next and to a detail page per product; one item per detail page.
+ *
+ *   crawl --spider catalogue_example -a base=http://127.0.0.1:8001
+ *
+ * Its own item type, argument, setting and filter pipeline; nothing in the framework knows it.
+ */
+import { Request } from '../../../core/request';
+import type { Response } from '../../../core/response';
+import { Spider } from '../../../core/spider';
+import { InStockPipeline } from './in-stock-pipeline';
+import { Product, ProductItem } from './product-item';
+
+interface ListPage {
+  next: string | null;
+  products: { id: string; href: string }[];
+}
+
+interface CatalogueArgs {
+  base: string;
+}
+
+interface CatalogueSettings {
+  /** Products with fewer units in stock are dropped by the `in-stock` pipeline. */
+  CATALOGUE_MIN_STOCK: number;
+}
+
+export class CatalogueSpider extends Spider<CatalogueArgs, CatalogueSettings> {
+  static readonly spiderName = 'catalogue_example';
+  static readonly description = 'Example, not CoinGecko: a paginated product catalogue, list pages -> detail pages';
+  static readonly spiderArguments = [
+    { name: 'base', type: 'url', default: 'http://127.0.0.1:8001', help: 'The catalogue API' },
+  ] as const;
+  static readonly customSettings = {
+    CATALOGUE_MIN_STOCK: 1,
+    ITEM_PIPELINES: { 'in-stock': 150 },
+    FILES_STORE: 'catalogue/{id}.json',
+  };
+  static readonly itemTypes = [ProductItem];
+  static readonly pipelines = {
+    'in-stock': (settings: Readonly<Record<string, unknown>>) => new InStockPipeline(Number(settings.CATALOGUE_MIN_STOCK)),
+  };
+
+  startRequests(): Request[] {
+    return [new Request({ url: new URL('products?page=1', `${this.args.base}/`).href, callback: 'parseList' })];
+  }
+
+  /** A list page: each product's detail page, then the next list page. */
+  *parseList(response: Response): Generator<Request> {
+    const page = response.json<ListPage>();
+    for (const product of page.products) {
+      yield response.follow(product.href, { callback: 'parseProduct', label: `product ${product.id}` });
+    }
+    if (page.next) yield response.follow(page.next, { callback: 'parseList' });
+  }
+
+  /** A detail page: one product. */
+  parseProduct(response: Response): Product[] {
+    return [{ ...response.json<Omit<Product, 'url'>>(), url: response.url }];
+  }
+}

@@ -16,7 +16,9 @@ import { backfillOptions, runBackfillCommand } from './src/cli/backfill-command'
 import { dailyOptions, runDailyCommand } from './src/cli/daily-command';
 import { runRunsCommand, runsOptions } from './src/cli/runs-command';
 import { runWorkerCommand, scheduleOptions, workerOptions } from './src/cli/worker-command';
+import { spiderHelp, spiderNamedIn } from './src/cli/spider-help';
 import { UsageError } from './src/core/errors';
+import { DEFAULT_SPIDER } from './src/spiders';
 
 const EXAMPLES: [string, string][] = [
   [
@@ -35,6 +37,8 @@ const EXAMPLES: [string, string][] = [
     '$0 -c bitcoin -s 2024-01-01 --api-url http://127.0.0.1:8000/api/v3',
     'against the mock API (npm run mock-api)',
   ],
+  ['$0 --spider coingecko_top -a top=100 -s 2025-12-02 -e 2026-12-01', 'the top 100 coins, a year of days'],
+  ['$0 --spider catalogue_example --help', "a spider's own arguments and settings"],
   ['$0 daily', 'today and any missing day of the last week, for bitcoin, ethereum and cardano'],
   ['$0 schedule', 'the daily jobs at 03:00 UTC on the job queue (needs DATABASE_URL), and a worker'],
   ['$0 backfill -c bitcoin -s 2024-01-01 -e 2024-12-31', 'a year, one job a month, for the workers'],
@@ -49,7 +53,11 @@ async function main(argv: string[]): Promise<number> {
     .command(
       ['crawl', '$0'],
       'Crawl CoinGecko for each coin and day of a range',
-      (y) => crawlOptions(y),
+      (y) => {
+        // `--spider NAME --help` lists that spider's arguments and settings too.
+        const help = spiderHelp(spiderNamedIn(argv) ?? DEFAULT_SPIDER);
+        return help ? crawlOptions(y).epilogue(help) : crawlOptions(y);
+      },
       async (args) => {
         exitCode = await runCrawlCommand(args, process.env);
       },

@@ -62,8 +62,8 @@ export abstract class Spider<Args extends object = Record<string, never>, OwnSet
    * that isn't retried fails the request with "HTTP <status>".
    */
   readonly handleHttpStatusList: readonly number[] = [];
-  /** Label -> handler, for requests whose callback is a label (Crawlee's router). */
-  readonly router: Router | undefined = undefined;
+  /** Label -> handler, for requests whose callback is a label (Crawlee's router). Optional. */
+  declare readonly router: Router | undefined;
 
   readonly args: Args;
   readonly settings: Settings & OwnSettings;

@@ -52,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
     .usage('$0 [crawl] --coin-id ID... --start-date YYYY-MM-DD [--end-date YYYY-MM-DD] [options]')
     .command(
       ['crawl', '$0'],
-      'Crawl CoinGecko for each coin and day of a range',
+      'Run a spider (default coingecko_history: each coin and day of a range)',
       (y) => {
         // `--spider NAME --help` lists that spider's arguments and settings too.
         const help = spiderHelp(spiderNamedIn(argv) ?? DEFAULT_SPIDER);

@@ -219,24 +219,25 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
  * Environment variables read for settings, besides `CRAWLER_<NAME>` which works for every setting.
  * These are the names users already know from CoinGecko's docs and from the original project.
  */
-export const ENV_ALIASES: Readonly<Partial<Record<keyof Settings, string | readonly string[]>>> = Object.freeze({
-  API_URL: 'COINGECKO_API_URL',
-  API_KEY: 'COINGECKO_API_KEY',
-  API_PLAN: 'COINGECKO_API_PLAN',
-  DATA_DIR: 'DATA_DIR',
-  DATABASE_URL: 'DATABASE_URL',
-  JOB_DIR: 'JOB_DIR',
-  LOG_LEVEL: 'LOG_LEVEL',
-  LOG_FILE: 'LOG_FILE',
-  DAILY_COINS: 'DAILY_COINS',
-  DAILY_CATCHUP_DAYS: 'DAILY_CATCHUP_DAYS',
-  SCHEDULE_CRON: 'SCHEDULE_CRON',
-  SCHEDULE_TIMEZONE: 'SCHEDULE_TIMEZONE',
-  // curl's and most tools' names, both spellings (the lowercase one wins, as in curl).
-  HTTP_PROXY: ['HTTP_PROXY', 'http_proxy'],
-  HTTPS_PROXY: ['HTTPS_PROXY', 'https_proxy'],
-  NO_PROXY: ['NO_PROXY', 'no_proxy'],
-});
+export const ENV_ALIASES: Readonly<Partial<Record<keyof Settings, string | readonly string[]>>> =
+  Object.freeze({
+    API_URL: 'COINGECKO_API_URL',
+    API_KEY: 'COINGECKO_API_KEY',
+    API_PLAN: 'COINGECKO_API_PLAN',
+    DATA_DIR: 'DATA_DIR',
+    DATABASE_URL: 'DATABASE_URL',
+    JOB_DIR: 'JOB_DIR',
+    LOG_LEVEL: 'LOG_LEVEL',
+    LOG_FILE: 'LOG_FILE',
+    DAILY_COINS: 'DAILY_COINS',
+    DAILY_CATCHUP_DAYS: 'DAILY_CATCHUP_DAYS',
+    SCHEDULE_CRON: 'SCHEDULE_CRON',
+    SCHEDULE_TIMEZONE: 'SCHEDULE_TIMEZONE',
+    // curl's and most tools' names, both spellings (the lowercase one wins, as in curl).
+    HTTP_PROXY: ['HTTP_PROXY', 'http_proxy'],
+    HTTPS_PROXY: ['HTTPS_PROXY', 'https_proxy'],
+    NO_PROXY: ['NO_PROXY', 'no_proxy'],
+  });
 
 /** Settings that must never be printed or written anywhere. */
 export const SECRET_SETTINGS: ReadonlySet<keyof Settings> = new Set<keyof Settings>([

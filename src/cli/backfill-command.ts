@@ -30,7 +30,9 @@ export async function runBackfillCommand(
   const spider = spiderClassNamed(String(argv.spider)).spiderName;
   // Jobs are cut by coin and month: only a spider that takes coins and days can run them.
   if (!spiderClassNamed(spider).spiderArguments?.some((argument) => argument.name === 'coin-id'))
-    throw new UsageError(`--spider ${spider}: backfill runs spiders that take --coin-id and days (coingecko_history, coingecko_market_chart)`);
+    throw new UsageError(
+      `--spider ${spider}: backfill runs spiders that take --coin-id and days (coingecko_history, coingecko_market_chart)`,
+    );
   const settings = settingsFromArgv(argv, env);
   requireDatabaseUrl(settings);
   const logger = createLogger({ level: settings.LOG_LEVEL, file: settings.LOG_FILE || undefined });

@@ -12,7 +12,10 @@ import type { Settings } from '../settings';
 import { settingSourcesFromArgv } from './options';
 import { stopOnSignals } from './signals';
 
-export async function runCrawlCommand(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<number> {
+export async function runCrawlCommand(
+  argv: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
   const crawl = await openCrawl(
     { spiderName: String(argv.spider), args: spiderArgumentsFromArgv(argv), force: Boolean(argv.force) },
     settingSourcesFromArgv(argv, env),

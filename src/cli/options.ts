@@ -48,7 +48,10 @@ export function rangeOptions<T>(yargs: Argv<T>, required: boolean) {
 
 export function crawlOptions<T>(yargs: Argv<T>) {
   return fetchOptions(commonOptions(rangeOptions(yargs, false)))
-    .option('spider', { ...text('Spider to run (see `list`); `--spider NAME --help` lists its arguments'), default: DEFAULT_SPIDER })
+    .option('spider', {
+      ...text('Spider to run (see `list`); `--spider NAME --help` lists its arguments'),
+      default: DEFAULT_SPIDER,
+    })
     .option('a', {
       type: 'string',
       array: true,
@@ -93,14 +96,19 @@ const FLAG_SETTINGS: ReadonlyArray<[string, string, keyof Settings]> = [
  * Where a command's settings come from (environment, --set, flags), to be resolved once the spider
  * is known (its custom settings come between the defaults and these).
  */
-export function settingSourcesFromArgv(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): SettingsSources {
+export function settingSourcesFromArgv(
+  argv: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+): SettingsSources {
   const flags: FlagValue[] = FLAG_SETTINGS.filter(([key]) => argv[key] !== undefined).map(
     ([key, flag, setting]) => ({ flag, setting, text: String(argv[key]) }),
   );
   if (argv['db-store'] !== undefined) {
     const value = argv['db-store'] === '' ? 'true' : String(argv['db-store']);
     if (parseBoolean(value) === undefined) {
-      throw new UsageError(`--db-store ${JSON.stringify(value)}: expected no value, or true/false/yes/no/1/0`);
+      throw new UsageError(
+        `--db-store ${JSON.stringify(value)}: expected no value, or true/false/yes/no/1/0`,
+      );
     }
     flags.push({ flag: '--db-store', setting: 'DB_STORE', text: value });
   }

@@ -12,7 +12,14 @@
  *   marked as such, and put back in line when the crawl runs again. (Crawlee's v1 queue: the v2 queue
  *   persists its request locks, which would hide a killed crawl's in-flight requests for the lock time.)
  */
-import { BasicCrawler, Configuration, KeyValueStore, log as crawleeLog, LogLevel, RequestQueueV1 } from '@crawlee/basic';
+import {
+  BasicCrawler,
+  Configuration,
+  KeyValueStore,
+  log as crawleeLog,
+  LogLevel,
+  RequestQueueV1,
+} from '@crawlee/basic';
 import { MemoryStorage } from '@crawlee/memory-storage';
 import type { Logger } from 'winston';
 import type { Settings } from '../settings';
@@ -181,7 +188,12 @@ export class Engine {
             const data = queued.userData as QueuedRequestData;
             await this.markFailed(queued.id, data, error.message);
             const request = Request.fromJSON(data.request);
-            await this.finish(request, { ok: false, reason: error.message, scope: 'request' }, undefined, context);
+            await this.finish(
+              request,
+              { ok: false, reason: error.message, scope: 'request' },
+              undefined,
+              context,
+            );
           },
         },
         config,
@@ -205,7 +217,11 @@ export class Engine {
   }
 
   /** Puts requests and items where they go: requests into the queue, items through the pipelines. */
-  private async schedule(values: readonly OutputValue[], context: PipelineContext, from: 'start' | 'callback') {
+  private async schedule(
+    values: readonly OutputValue[],
+    context: PipelineContext,
+    from: 'start' | 'callback',
+  ) {
     const requests: Request[] = [];
     for (const value of values) {
       if ('request' in value) requests.push(value.request);
@@ -232,7 +248,12 @@ export class Engine {
           userData: { request: request.toJSON() } satisfies QueuedRequestData,
         })),
         // Crawlee sleeps a second between batches of 1,000 by default: one batch, no sleep.
-        { forefront, waitForAllRequestsToBeAdded: true, batchSize: Math.max(1000, batch.length), waitBetweenBatchesMillis: 0 },
+        {
+          forefront,
+          waitForAllRequestsToBeAdded: true,
+          batchSize: Math.max(1000, batch.length),
+          waitBetweenBatchesMillis: 0,
+        },
       );
       const added = addedRequests.filter((request) => !request.wasAlreadyPresent).length;
       const filtered = batch.length - added;
@@ -245,7 +266,11 @@ export class Engine {
     }
   }
 
-  private async processItem(item: object, type: ItemType, context: PipelineContext): Promise<'passed' | 'dropped'> {
+  private async processItem(
+    item: object,
+    type: ItemType,
+    context: PipelineContext,
+  ): Promise<'passed' | 'dropped'> {
     const result = await this.options.pipelines.process(item, type, context);
     if (!result.dropped) return 'passed';
     if (result.invalid) this.lostItems += 1;
@@ -297,7 +322,8 @@ export class Engine {
       const reason = outcome.ok ? 'no output' : outcome.reason;
       this.failures.push({ label: request.label, group: request.group, reason });
       if (!outcome.ok && outcome.scope === 'crawl') this.abandoned.set('*', reason);
-      if (!outcome.ok && outcome.scope === 'group' && request.group !== undefined) this.abandoned.set(request.group, reason);
+      if (!outcome.ok && outcome.scope === 'group' && request.group !== undefined)
+        this.abandoned.set(request.group, reason);
       logger.warn(`[${progress.tick(request.label)}] ${request.label}: FAILED: ${reason}`);
       return;
     }
@@ -335,7 +361,8 @@ export class Engine {
     const budget = throttle.learnedBudget();
     if (Number.isFinite(budget)) this.stats.set('ratelimit/learned_window_budget', budget);
     const sent = this.stats.count('downloader/request_count');
-    if (elapsed > 0) this.stats.set('downloader/requests_per_minute', Math.round((sent / elapsed) * 600) / 10);
+    if (elapsed > 0)
+      this.stats.set('downloader/requests_per_minute', Math.round((sent / elapsed) * 600) / 10);
     this.stats.max('memory/peak_rss_bytes', process.memoryUsage().rss);
     if (notRun > 0) this.stats.set('requests_not_run_count', notRun);
     return {

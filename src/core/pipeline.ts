@@ -42,11 +42,13 @@ export interface ItemPipeline<T extends object = object> {
  * Builds one pipeline from the crawl's settings and the services opened for it (a database, say);
  * registered by name in `src/pipelines/index.ts`, or by a spider (`SpiderClass.pipelines`).
  */
-export type PipelineFactory<Services = unknown> = (settings: CrawlSettings, services: Services) => ItemPipeline;
+export type PipelineFactory<Services = unknown> = (
+  settings: CrawlSettings,
+  services: Services,
+) => ItemPipeline;
 
 export type ProcessResult<T> =
-  | { dropped: false; item: T }
-  | { dropped: true; pipeline: string; reason: string; invalid: boolean };
+  { dropped: false; item: T } | { dropped: true; pipeline: string; reason: string; invalid: boolean };
 
 export class PipelineChain {
   private constructor(private readonly stages: ReadonlyArray<{ name: string; pipeline: ItemPipeline }>) {}
@@ -80,7 +82,9 @@ export class PipelineChain {
 
   /** Where the enabled stores keep items, in words. */
   describeStorage(): string[] {
-    return this.stages.flatMap(({ pipeline }) => (pipeline.describeStorage ? [pipeline.describeStorage()] : []));
+    return this.stages.flatMap(({ pipeline }) =>
+      pipeline.describeStorage ? [pipeline.describeStorage()] : [],
+    );
   }
 
   /**
@@ -102,7 +106,11 @@ export class PipelineChain {
     for (const { pipeline } of this.stages) await pipeline.open?.(context);
   }
 
-  async process<T extends object>(item: T, type: ItemType<T>, context: PipelineContext): Promise<ProcessResult<T>> {
+  async process<T extends object>(
+    item: T,
+    type: ItemType<T>,
+    context: PipelineContext,
+  ): Promise<ProcessResult<T>> {
     let current = item;
     for (const { name, pipeline } of this.stages) {
       if (!handles(pipeline, type)) continue;

@@ -20,8 +20,7 @@ import type { StatsCollector } from './stats';
 import type { Throttle } from './throttle';
 
 export type RequestOutcome =
-  | { ok: true; output: unknown[]; status: number }
-  | { ok: false; reason: string; scope: FailureScope };
+  { ok: true; output: unknown[]; status: number } | { ok: false; reason: string; scope: FailureScope };
 
 export interface RequestRunnerOptions {
   spider: Spider<object, object>;
@@ -72,16 +71,26 @@ export class RequestRunner {
       if (attempt.retry === 'rate-limit') {
         stats.inc('ratelimit/429_count');
         if (!policy.canRetryRateLimited(rateLimitRetries)) {
-          return { ok: false, reason: `still rate limited after ${rateLimitRetries} waits`, scope: 'request' };
+          return {
+            ok: false,
+            reason: `still rate limited after ${rateLimitRetries} waits`,
+            scope: 'request',
+          };
         }
         rateLimitRetries += 1;
-        logger.debug(`${request.label}: rate limited (${attempt.message}), retry-after ${attempt.waitMs ?? '-'} ms`);
+        logger.debug(
+          `${request.label}: rate limited (${attempt.message}), retry-after ${attempt.waitMs ?? '-'} ms`,
+        );
         continue;
       }
 
       if (!policy.canRetry(retries)) {
         stats.inc('retry/max_reached');
-        return { ok: false, reason: `${attempt.message} (gave up after ${retries} retries)`, scope: 'request' };
+        return {
+          ok: false,
+          reason: `${attempt.message} (gave up after ${retries} retries)`,
+          scope: 'request',
+        };
       }
       const waitMs = policy.backoffMs(retries);
       retries += 1;
@@ -102,21 +111,22 @@ export class RequestRunner {
     stats.inc('downloader/request_count');
     stats.inc(`downloader/request_method_count/${request.method}`);
     try {
-      answer = await client.request(
-        {
-          method: request.method,
-          url: request.url,
-          // The spider's headers (an API key) last: they are added here, at send time, and never stored.
-          headers: { ...defaultHeaders, ...request.headers, ...this.spiderHeaders },
-          body: request.body,
-        },
-      );
+      answer = await client.request({
+        method: request.method,
+        url: request.url,
+        // The spider's headers (an API key) last: they are added here, at send time, and never stored.
+        headers: { ...defaultHeaders, ...request.headers, ...this.spiderHeaders },
+        body: request.body,
+      });
     } catch (error) {
       if (error instanceof TooManyRedirects) {
         stats.inc('downloader/exception_type_count/too_many_redirects');
         return { status: 0, done: { ok: false, reason: error.message, scope: 'request' } };
       }
-      const reason = error instanceof HttpError && error.code === 'EDECOMPRESS' ? 'malformed_body' : networkErrorReason(error);
+      const reason =
+        error instanceof HttpError && error.code === 'EDECOMPRESS'
+          ? 'malformed_body'
+          : networkErrorReason(error);
       stats.inc('downloader/exception_count');
       stats.inc(`downloader/exception_type_count/${reason}`);
       return { status: 0, retry: 'error', reason, message: `network error ${reason}` };
@@ -130,11 +140,18 @@ export class RequestRunner {
       const waitMs = parseRetryAfter(answer.headers['retry-after']);
       return { status, retry: 'rate-limit', waitMs, message: 'HTTP 429' };
     }
-    if (policy.isRetryableStatus(status)) return { status, retry: 'error', reason: `${status}`, message: `HTTP ${status}` };
+    if (policy.isRetryableStatus(status))
+      return { status, retry: 'error', reason: `${status}`, message: `HTTP ${status}` };
     const handled = (status >= 200 && status < 300) || spider.handleHttpStatusList.includes(status);
     if (!handled) return { status, done: { ok: false, reason: `HTTP ${status}`, scope: 'request' } };
 
-    const response = new Response({ url: answer.url, status, headers: answer.headers, body: answer.body, request });
+    const response = new Response({
+      url: answer.url,
+      status,
+      headers: answer.headers,
+      body: answer.body,
+      request,
+    });
     try {
       const callback = findCallback(spider, request.callback);
       const output = await collectOutput(callback(response, { stats, logger: this.options.logger }));
@@ -143,8 +160,10 @@ export class RequestRunner {
       if (error instanceof RateLimited) {
         return { status: 429, retry: 'rate-limit', waitMs: error.retryAfterMs, message: error.message };
       }
-      if (error instanceof RetryRequest) return { status, retry: 'error', reason: error.reason, message: error.message };
-      if (error instanceof IgnoreRequest) return { status, done: { ok: false, reason: error.message, scope: error.scope } };
+      if (error instanceof RetryRequest)
+        return { status, retry: 'error', reason: error.reason, message: error.message };
+      if (error instanceof IgnoreRequest)
+        return { status, done: { ok: false, reason: error.message, scope: error.scope } };
       throw error;
     }
   }

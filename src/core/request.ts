@@ -79,7 +79,8 @@ export class Request<Meta extends object = object> {
   constructor(options: RequestOptions<Meta>) {
     const url = checkUrl(options.url);
     const method = (options.method ?? 'GET').toUpperCase() as HttpMethod;
-    if (!METHODS.has(method)) throw new TypeError(`Request: unknown HTTP method ${JSON.stringify(options.method)}`);
+    if (!METHODS.has(method))
+      throw new TypeError(`Request: unknown HTTP method ${JSON.stringify(options.method)}`);
     const headers = lowerCaseKeys(options.headers ?? {});
     const bodies = [options.body, options.json, options.form].filter((body) => body !== undefined);
     if (bodies.length > 1) throw new TypeError('Request: give one of body, json and form');
@@ -107,7 +108,18 @@ export class Request<Meta extends object = object> {
   /** The request as the queue stores it. */
   toJSON(): RequestData {
     const { url, method, headers, body, callback, priority, uniqueKey, label, group } = this;
-    return { url, method, headers, body, callback, meta: this.meta as Record<string, unknown>, priority, uniqueKey, label, group };
+    return {
+      url,
+      method,
+      headers,
+      body,
+      callback,
+      meta: this.meta as Record<string, unknown>,
+      priority,
+      uniqueKey,
+      label,
+      group,
+    };
   }
 
   /** The request again from what the queue stored. */
@@ -138,7 +150,9 @@ function checkUrl(url: string): string {
   try {
     parsed = new URL(url);
   } catch {
-    throw new TypeError(`Request: ${JSON.stringify(url)} is not an absolute URL (use response.follow for relative ones)`);
+    throw new TypeError(
+      `Request: ${JSON.stringify(url)} is not an absolute URL (use response.follow for relative ones)`,
+    );
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
     throw new TypeError(`Request: ${JSON.stringify(url)} is not an http(s) URL`);
@@ -146,7 +160,9 @@ function checkUrl(url: string): string {
 }
 
 function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), String(value)]));
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [name.toLowerCase(), String(value)]),
+  );
 }
 
 function encodeForm(form: FormData): string {

@@ -54,15 +54,15 @@ export class Response<Meta extends object = object> {
   }
 
   /** A request for `url` (relative or absolute), resolved against this answer's URL. */
-  follow<M extends object = object>(
-    url: string,
-    options: Omit<RequestOptions<M>, 'url'> = {},
-  ): Request<M> {
+  follow<M extends object = object>(url: string, options: Omit<RequestOptions<M>, 'url'> = {}): Request<M> {
     return new Request<M>({ ...options, url: this.urljoin(url) });
   }
 }
 
 function charsetOf(contentType: string | undefined): BufferEncoding {
-  const charset = /charset=([^;]+)/i.exec(contentType ?? '')?.[1]?.trim().toLowerCase();
+  const charset = /charset=([^;]+)/i
+    .exec(contentType ?? '')?.[1]
+    ?.trim()
+    .toLowerCase();
   return charset === 'iso-8859-1' || charset === 'latin1' ? 'latin1' : 'utf8';
 }

@@ -15,7 +15,8 @@ export class Router {
 
   /** Adds the handler of `label`; a label can have one handler. */
   add(label: string, handler: Callback): this {
-    if (this.handlers.has(label)) throw new TypeError(`Router: label ${JSON.stringify(label)} has a handler already`);
+    if (this.handlers.has(label))
+      throw new TypeError(`Router: label ${JSON.stringify(label)} has a handler already`);
     this.handlers.set(label, handler);
     return this;
   }

@@ -98,7 +98,9 @@ export function resolveSettings({
     if (isSettingName(name)) {
       const expected = typeOf(DEFAULT_SETTINGS[name]);
       if (typeOf(value) !== expected)
-        throw new UsageError(`spider custom setting ${name}: expected ${expected}, got ${JSON.stringify(value)}`);
+        throw new UsageError(
+          `spider custom setting ${name}: expected ${expected}, got ${JSON.stringify(value)}`,
+        );
       check(name, value, `spider custom setting ${name}`);
     } else if (!/^[A-Z][A-Z0-9_]*$/.test(name)) {
       throw new UsageError(`spider custom setting ${JSON.stringify(name)}: names are UPPER_SNAKE_CASE`);
@@ -276,7 +278,9 @@ function componentOrders(kind: string) {
 }
 
 function proxyUrl(url: unknown): string | undefined {
-  return url === '' || isHttpUrl(url as string) ? undefined : 'expected an http(s) proxy URL, e.g. http://proxy:3128';
+  return url === '' || isHttpUrl(url as string)
+    ? undefined
+    : 'expected an http(s) proxy URL, e.g. http://proxy:3128';
 }
 
 function oneOf(...words: string[]) {

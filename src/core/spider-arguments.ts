@@ -63,16 +63,22 @@ export function readArguments(
     const spec = byName.get(argument.name);
     if (!spec) {
       const known = specs.length ? `its arguments: ${specs.map((s) => s.name).join(', ')}` : 'it takes none';
-      throw new UsageError(`${argument.source}: spider ${spiderName} has no argument "${argument.name}" (${known})`);
+      throw new UsageError(
+        `${argument.source}: spider ${spiderName} has no argument "${argument.name}" (${known})`,
+      );
     }
     const parsed = readValue(spec, argument.text, argument.source);
     const key = camelCase(spec.name);
-    values[key] = spec.type === 'list' && seen.has(spec.name) ? [...(values[key] as string[]), ...(parsed as string[])] : parsed;
+    values[key] =
+      spec.type === 'list' && seen.has(spec.name)
+        ? [...(values[key] as string[]), ...(parsed as string[])]
+        : parsed;
     seen.add(spec.name);
   }
   for (const spec of specs) {
     if (seen.has(spec.name)) continue;
-    if (spec.default !== undefined) values[camelCase(spec.name)] = readValue(spec, spec.default, `-a ${spec.name}`);
+    if (spec.default !== undefined)
+      values[camelCase(spec.name)] = readValue(spec, spec.default, `-a ${spec.name}`);
     else if (spec.required) throw new UsageError(`Missing required argument: ${spec.name}`);
   }
   return values;
@@ -104,7 +110,9 @@ function readValue(spec: ArgumentSpec, text: string | string[], source: string):
     new UsageError(`${source} ${JSON.stringify(value)}: ${expected}`);
   if (spec.type === 'list') {
     const texts = Array.isArray(text) ? text : [text];
-    const entries = [...new Set(texts.flatMap((t) => String(t).split(/[\s,]+/)).map((t) => t.trim()))].filter(Boolean);
+    const entries = [...new Set(texts.flatMap((t) => String(t).split(/[\s,]+/)).map((t) => t.trim()))].filter(
+      Boolean,
+    );
     for (const entry of entries) checkValue(spec, entry, bad);
     return entries;
   }
@@ -138,7 +146,8 @@ function readValue(spec: ArgumentSpec, text: string | string[], source: string):
 }
 
 function checkValue(spec: ArgumentSpec, value: string, bad: (value: string, expected: string) => UsageError) {
-  if (spec.choices && !spec.choices.includes(value)) throw bad(value, `expected one of ${spec.choices.join(', ')}`);
+  if (spec.choices && !spec.choices.includes(value))
+    throw bad(value, `expected one of ${spec.choices.join(', ')}`);
   const problem = spec.check?.(value);
   if (problem) throw bad(value, problem);
 }

@@ -25,7 +25,9 @@ export function findCallback(spider: Spider<object, object>, name = 'parse'): Ca
     return (method as Callback).bind(spider);
   const labels = spider.router?.labels ?? [];
   const known = labels.length ? ` (router labels: ${labels.join(', ')})` : '';
-  throw new SpiderOutputError(`spider ${spider.name}: no callback "${name}": not a router label nor a method${known}`);
+  throw new SpiderOutputError(
+    `spider ${spider.name}: no callback "${name}": not a router label nor a method${known}`,
+  );
 }
 
 /** Every value of a spider's output, in order; awaits a promise and drains (async) iterables. */
@@ -37,7 +39,8 @@ export async function collectOutput(output: SpiderOutput): Promise<unknown[]> {
     for await (const value of resolved as AsyncIterable<unknown>) values.push(value);
     return values;
   }
-  if (typeof (resolved as Iterable<unknown>)[Symbol.iterator] === 'function') return [...(resolved as Iterable<unknown>)];
+  if (typeof (resolved as Iterable<unknown>)[Symbol.iterator] === 'function')
+    return [...(resolved as Iterable<unknown>)];
   throw new SpiderOutputError(`returned ${describe(resolved)}; return or yield items and requests`);
 }
 
@@ -59,14 +62,20 @@ export function classifyOutput(
       return { request: value };
     }
     if (!isPlainObject(value))
-      throw new SpiderOutputError(`${where}: yielded ${describe(value)}; yield items (plain objects) or requests (new Request(...), response.follow(...))`);
+      throw new SpiderOutputError(
+        `${where}: yielded ${describe(value)}; yield items (plain objects) or requests (new Request(...), response.follow(...))`,
+      );
     const marked = markedItemType(value);
     if (marked && !itemTypes.includes(marked))
-      throw new SpiderOutputError(`${where}: yielded a ${marked.name} item, which the spider's itemTypes don't list`);
+      throw new SpiderOutputError(
+        `${where}: yielded a ${marked.name} item, which the spider's itemTypes don't list`,
+      );
     const type = marked ?? (itemTypes.length === 1 ? itemTypes[0] : undefined);
     if (!type) {
       const names = itemTypes.map((t) => t.name).join(', ') || 'none';
-      throw new SpiderOutputError(`${where}: yielded an item of no known type (the spider's item types: ${names}); make it with Type.create({...})`);
+      throw new SpiderOutputError(
+        `${where}: yielded an item of no known type (the spider's item types: ${names}); make it with Type.create({...})`,
+      );
     }
     return { item: value, type };
   });

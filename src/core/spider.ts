@@ -56,7 +56,10 @@ export interface SpiderInit<Args extends object, OwnSettings extends object> {
   stored: StoredItems;
 }
 
-export abstract class Spider<Args extends object = Record<string, never>, OwnSettings extends object = object> {
+export abstract class Spider<
+  Args extends object = Record<string, never>,
+  OwnSettings extends object = object,
+> {
   /**
    * Non-2xx statuses the callbacks want to see (Scrapy's `handle_httpstatus_list`). Any other non-2xx
    * that isn't retried fails the request with "HTTP <status>".

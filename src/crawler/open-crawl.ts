@@ -94,7 +94,9 @@ function pipelineRegistry(spiderClass: SpiderClass): Record<string, PipelineFact
   const own = spiderClass.pipelines ?? {};
   for (const name of Object.keys(own)) {
     if (Object.prototype.hasOwnProperty.call(PIPELINES, name))
-      throw new UsageError(`spider ${spiderClass.spiderName}: its pipeline "${name}" has a built-in pipeline's name`);
+      throw new UsageError(
+        `spider ${spiderClass.spiderName}: its pipeline "${name}" has a built-in pipeline's name`,
+      );
   }
   return { ...PIPELINES, ...own };
 }

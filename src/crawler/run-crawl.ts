@@ -54,7 +54,11 @@ export async function runCrawl(
   try {
     logger.debug(`settings: ${JSON.stringify(describeSettings(settings))}`);
     logger.info(`storing to ${crawl.storage.join(' and ') || 'nothing (no storing pipeline enabled)'}`);
-    const result = await engine.run({ spider, itemTypes: spiderClass.itemTypes, rateLimitPerMinute: rateLimit });
+    const result = await engine.run({
+      spider,
+      itemTypes: spiderClass.itemTypes,
+      rateLimitPerMinute: rateLimit,
+    });
     // The spider asks "already stored?" while the crawl runs (as it finds what to ask for).
     result.stats['incremental/skipped_count'] = crawl.skipped.count;
     logCrawlSummary(result, logger, { skipped: crawl.skipped.count, resumeHint });

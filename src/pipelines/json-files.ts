@@ -82,7 +82,8 @@ export class JsonFilesPipeline implements ItemPipeline {
       try {
         const record = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
         const complete = this.options.fields.every((field) => record[field] !== undefined);
-        if (complete && key(record) === key(probe) && (type.isFinal?.(record, now) ?? true)) stored.add(key(probe));
+        if (complete && key(record) === key(probe) && (type.isFinal?.(record, now) ?? true))
+          stored.add(key(probe));
       } catch {
         // Unreadable or not this item: not stored.
       }
@@ -123,7 +124,9 @@ export class JsonFilesPipeline implements ItemPipeline {
 function checkTemplate(template: string): void {
   const parts = normalize(template).split(sep);
   if (template === '' || isAbsolute(template) || parts.includes('..'))
-    throw new UsageError(`FILES_STORE ${JSON.stringify(template)}: expected a relative path under DATA_DIR, e.g. items/{spider}/{key}.json`);
+    throw new UsageError(
+      `FILES_STORE ${JSON.stringify(template)}: expected a relative path under DATA_DIR, e.g. items/{spider}/{key}.json`,
+    );
 }
 
 function listDir(dir: string): Set<string> {

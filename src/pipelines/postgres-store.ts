@@ -48,7 +48,10 @@ export class PostgresStorePipeline implements ItemPipeline<CoinHistoryItem> {
   }
 
   /** The days of `probes` with a row whose data is final (a recent day without data is not). */
-  async storedKeys(type: ItemType<CoinHistoryItem>, probes: readonly Partial<CoinHistoryItem>[]): Promise<Set<string>> {
+  async storedKeys(
+    type: ItemType<CoinHistoryItem>,
+    probes: readonly Partial<CoinHistoryItem>[],
+  ): Promise<Set<string>> {
     const coinIds = [...new Set(probes.map((probe) => probe.coin_id ?? ''))];
     const dates = probes.map((probe) => probe.date ?? '').sort();
     const rows = await this.store.storedDays(coinIds, dates[0], dates[dates.length - 1]);

@@ -9,7 +9,8 @@ import type { ItemPipeline } from '../core/pipeline';
 export class ValidatePipeline implements ItemPipeline {
   process(item: object, type: ItemType): object {
     const problem = type.validate?.(item);
-    if (problem) throw new DropItem(`invalid ${type.name} ${itemLabel(item, type)}: ${problem}`, { invalid: true });
+    if (problem)
+      throw new DropItem(`invalid ${type.name} ${itemLabel(item, type)}: ${problem}`, { invalid: true });
     return item;
   }
 }

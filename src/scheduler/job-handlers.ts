@@ -48,7 +48,11 @@ export interface JobContext {
 export type JobHandler = (job: PgBoss.JobWithMetadata<unknown>, context: JobContext) => Promise<object>;
 
 /** `settings` as the worker resolved them; `sources` to resolve each job's with its spider's own. */
-export function jobHandlers(boss: PgBoss, settings: Settings, sources: SettingsSources): Record<QueueName, JobHandler> {
+export function jobHandlers(
+  boss: PgBoss,
+  settings: Settings,
+  sources: SettingsSources,
+): Record<QueueName, JobHandler> {
   // One throttle per rate limit for all of this worker's jobs: its share of the API's limit holds
   // from one job to the next, and a limit learned from 429s is not learned again per job.
   const throttles = new Map<number, Throttle>();

@@ -20,7 +20,9 @@ export interface CoinRangeArgs {
 
 /** What is wrong with a coin id, or undefined. */
 export function coinIdProblem(id: string): string | undefined {
-  return COIN_ID.test(id) ? undefined : 'not a CoinGecko id (lowercase letters, digits and dashes, e.g. bitcoin)';
+  return COIN_ID.test(id)
+    ? undefined
+    : 'not a CoinGecko id (lowercase letters, digits and dashes, e.g. bitcoin)';
 }
 
 export const COIN_ARGUMENT: ArgumentSpec = {
@@ -33,18 +35,27 @@ export const COIN_ARGUMENT: ArgumentSpec = {
 
 export const RANGE_ARGUMENTS: readonly ArgumentSpec[] = [
   { name: 'start-date', type: 'date', required: true, help: 'First day, YYYY-MM-DD (also --start-date, -s)' },
-  { name: 'end-date', type: 'date', help: 'Last day, inclusive; default: the start day (also --end-date, -e)' },
+  {
+    name: 'end-date',
+    type: 'date',
+    help: 'Last day, inclusive; default: the start day (also --end-date, -e)',
+  },
 ];
 
 /** The range checked together: the end not before the start, neither after today (UTC). */
-export function checkRange(startDate: string, endDate: string | undefined, today = todayUtc()): [string, string] {
+export function checkRange(
+  startDate: string,
+  endDate: string | undefined,
+  today = todayUtc(),
+): [string, string] {
   const end = endDate ?? startDate;
   if (end < startDate) throw new UsageError(`--end-date ${end} is before --start-date ${startDate}`);
   for (const [flag, day] of [
     ['--start-date', startDate],
     ['--end-date', end],
   ]) {
-    if (day > today) throw new UsageError(`${flag} ${day} is after today (${today}, UTC): there is no data yet`);
+    if (day > today)
+      throw new UsageError(`${flag} ${day} is after today (${today}, UTC): there is no data yet`);
   }
   return [startDate, end];
 }

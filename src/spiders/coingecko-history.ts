@@ -56,7 +56,10 @@ export async function historyRequests(
   callback?: string,
 ): Promise<Request<DayMeta>[]> {
   const days = [...eachDay(startDate, endDate)];
-  const done = await stored.keys(CoinHistory, days.map((date) => ({ coin_id: coinId, date })));
+  const done = await stored.keys(
+    CoinHistory,
+    days.map((date) => ({ coin_id: coinId, date })),
+  );
   return days
     .filter((date) => !done.has(coinDayKey(coinId, date)))
     .map(

@@ -56,7 +56,10 @@ export class CoinGeckoMarketChartSpider extends CoinGeckoSpider {
     const { coinId: coinIds, startDate, endDate } = this.args;
     const base = apiBaseUrl(this.settings);
     for (const coinId of coinIds) {
-      yield* await marketChartRequests(base, this.settings.API_PLAN, this.stored, coinId, [startDate, endDate]);
+      yield* await marketChartRequests(base, this.settings.API_PLAN, this.stored, coinId, [
+        startDate,
+        endDate,
+      ]);
     }
   }
 
@@ -81,7 +84,10 @@ export async function marketChartRequests(
   const today = todayUtc();
   const oldest = plan === 'pro' ? undefined : isoDay(dayNumber(today) - FREE_PLAN_DAYS);
   const days = [...eachDay(startDate, endDate)];
-  const done = await stored.keys(CoinHistory, days.map((date) => ({ coin_id: coinId, date })));
+  const done = await stored.keys(
+    CoinHistory,
+    days.map((date) => ({ coin_id: coinId, date })),
+  );
   const runs = missingRuns(startDate, endDate, (day) => done.has(coinDayKey(coinId, day)));
   return runs
     .flatMap((run) => chunkRun(run, MAX_CHUNK_DAYS))
@@ -103,7 +109,10 @@ export async function marketChartRequests(
 }
 
 /** The items of one `/market_chart/range` answer: one per day of the chunk. */
-export function marketChartItems(response: Response<ChunkMeta>, stats: SpiderContext['stats']): CoinHistoryItem[] {
+export function marketChartItems(
+  response: Response<ChunkMeta>,
+  stats: SpiderContext['stats'],
+): CoinHistoryItem[] {
   const { coinId, days } = response.meta;
   const body = readApiAnswer(response, coinId);
   const prices = pointsByDay(body.prices);

@@ -53,14 +53,20 @@ const ARGUMENTS: readonly ArgumentSpec[] = [
 
 export class CoinGeckoTopSpider extends CoinGeckoSpider<TopArgs> {
   static readonly spiderName = 'coingecko_top';
-  static readonly description = 'The top N coins by market cap (-a top=N), each over the range, via /coins/markets';
+  static readonly description =
+    'The top N coins by market cap (-a top=N), each over the range, via /coins/markets';
   static readonly spiderArguments = ARGUMENTS;
   static readonly customSettings = COIN_FILE_SETTINGS;
   static readonly itemTypes = [CoinHistory];
 
   static checkArguments(values: Record<string, unknown>): TopArgs {
     const [startDate, endDate] = checkRange(values.startDate as string, values.endDate as string | undefined);
-    return { top: values.top as number, endpoint: values.endpoint as TopArgs['endpoint'], startDate, endDate };
+    return {
+      top: values.top as number,
+      endpoint: values.endpoint as TopArgs['endpoint'],
+      startDate,
+      endDate,
+    };
   }
 
   startRequests(): Request<PageMeta>[] {
@@ -75,9 +81,17 @@ export class CoinGeckoTopSpider extends CoinGeckoSpider<TopArgs> {
     const base = apiBaseUrl(this.settings);
     const wanted = coins.slice(0, Math.max(0, top - (page - 1) * perPage));
     for (const coinId of wanted) {
-      if (endpoint === 'history') yield* await historyRequests(base, this.stored, coinId, [startDate, endDate], 'parseHistory');
+      if (endpoint === 'history')
+        yield* await historyRequests(base, this.stored, coinId, [startDate, endDate], 'parseHistory');
       else
-        yield* await marketChartRequests(base, this.settings.API_PLAN, this.stored, coinId, [startDate, endDate], 'parseMarketChart');
+        yield* await marketChartRequests(
+          base,
+          this.settings.API_PLAN,
+          this.stored,
+          coinId,
+          [startDate, endDate],
+          'parseMarketChart',
+        );
     }
     // A full page and more to go: the ranking goes on.
     if (coins.length === perPage && page * perPage < top) yield this.marketsPage(page + 1);

@@ -86,7 +86,9 @@ describe('--db-store with DATABASE_URL', () => {
       tempDir(),
     );
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/storing to files in \S+ and Postgres at 127\.0\.0\.1:5432\/crawler_test_\w+/);
+    expect(result.stderr).toMatch(
+      /storing to files in \S+ and Postgres at 127\.0\.0\.1:5432\/crawler_test_\w+/,
+    );
     const rows = await dailyRows();
     expect(rows).toHaveLength(3 * 45);
     for (const row of rows) {

@@ -29,7 +29,8 @@ interface CatalogueSettings {
 
 export class CatalogueSpider extends Spider<CatalogueArgs, CatalogueSettings> {
   static readonly spiderName = 'catalogue_example';
-  static readonly description = 'Example, not CoinGecko: a paginated product catalogue, list pages -> detail pages';
+  static readonly description =
+    'Example, not CoinGecko: a paginated product catalogue, list pages -> detail pages';
   static readonly spiderArguments = [
     { name: 'base', type: 'url', default: 'http://127.0.0.1:8001', help: 'The catalogue API' },
   ] as const;
@@ -40,11 +41,14 @@ export class CatalogueSpider extends Spider<CatalogueArgs, CatalogueSettings> {
   };
   static readonly itemTypes = [ProductItem];
   static readonly pipelines = {
-    'in-stock': (settings: Readonly<Record<string, unknown>>) => new InStockPipeline(Number(settings.CATALOGUE_MIN_STOCK)),
+    'in-stock': (settings: Readonly<Record<string, unknown>>) =>
+      new InStockPipeline(Number(settings.CATALOGUE_MIN_STOCK)),
   };
 
   startRequests(): Request[] {
-    return [new Request({ url: new URL('products?page=1', `${this.args.base}/`).href, callback: 'parseList' })];
+    return [
+      new Request({ url: new URL('products?page=1', `${this.args.base}/`).href, callback: 'parseList' }),
+    ];
   }
 
   /** A list page: each product's detail page, then the next list page. */

@@ -13,7 +13,9 @@ export class InStockPipeline implements ItemPipeline<Product> {
 
   process(product: Product): Product {
     if (product.stock < this.minStock)
-      throw new DropItem(`${product.id}: ${product.stock} in stock, fewer than CATALOGUE_MIN_STOCK (${this.minStock})`);
+      throw new DropItem(
+        `${product.id}: ${product.stock} in stock, fewer than CATALOGUE_MIN_STOCK (${this.minStock})`,
+      );
     return product;
   }
 }

@@ -26,7 +26,8 @@ export const ProductItem = defineItemType<Product>({
     if (typeof product.id !== 'string' || product.id === '') return 'no id';
     if (typeof product.price !== 'number' || !(product.price >= 0))
       return `price ${JSON.stringify(product.price)} is not a number >= 0`;
-    if (!Number.isInteger(product.stock)) return `stock ${JSON.stringify(product.stock)} is not a whole number`;
+    if (!Number.isInteger(product.stock))
+      return `stock ${JSON.stringify(product.stock)} is not a whole number`;
     return undefined;
   },
   fields: ['id', 'title', 'category', 'price', 'currency', 'stock', 'updated', 'url'],

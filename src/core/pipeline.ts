@@ -92,11 +92,11 @@ export class PipelineChain {
    * store keeps the type (nothing can be skipped then).
    */
   async storedKeys<T extends object>(type: ItemType<T>, probes: readonly Partial<T>[]): Promise<Set<string>> {
-    const stores = this.stages.filter(({ pipeline }) => pipeline.storedKeys && handles(pipeline, type));
-    if (stores.length === 0 || !type.key || probes.length === 0) return new Set();
+    if (!type.key || probes.length === 0) return new Set();
     let common: Set<string> | undefined;
-    for (const { pipeline } of stores) {
-      const keys = await (pipeline as ItemPipeline<T>).storedKeys!(type, probes);
+    for (const { pipeline } of this.stages) {
+      if (!pipeline.storedKeys || !handles(pipeline, type)) continue;
+      const keys = await pipeline.storedKeys(type, probes);
       common = common ? new Set([...common].filter((key) => keys.has(key))) : keys;
     }
     return common ?? new Set();

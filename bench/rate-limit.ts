@@ -144,11 +144,8 @@ async function measure(setup: Setup, kind: Run['kind'], index: number, logDir: s
 }
 
 async function main(): Promise<void> {
-  if (process.env.SKIP_SCRAPY === '1')
-    SETUPS.splice(
-      SETUPS.findIndex((setup) => setup.name === 'scrapy'),
-      1,
-    );
+  const scrapy = SETUPS.findIndex((setup) => setup.name === 'scrapy');
+  if (process.env.SKIP_SCRAPY === '1' && scrapy >= 0) SETUPS.splice(scrapy, 1);
   const ts = stamp();
   const logDir = path.join(RESULTS, `rate-limit-${ts}-logs`);
   fs.mkdirSync(logDir, { recursive: true });

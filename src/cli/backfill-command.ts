@@ -27,9 +27,10 @@ export async function runBackfillCommand(
   env: NodeJS.ProcessEnv,
 ): Promise<number> {
   const args = crawlArgsFromArgv(argv);
-  const spider = spiderClassNamed(String(argv.spider)).spiderName;
+  const spiderClass = spiderClassNamed(String(argv.spider));
+  const spider = spiderClass.spiderName;
   // Jobs are cut by coin and month: only a spider that takes coins and days can run them.
-  if (!spiderClassNamed(spider).spiderArguments?.some((argument) => argument.name === 'coin-id'))
+  if (!spiderClass.spiderArguments?.some((argument) => argument.name === 'coin-id'))
     throw new UsageError(
       `--spider ${spider}: backfill runs spiders that take --coin-id and days (coingecko_history, coingecko_market_chart)`,
     );

@@ -8,21 +8,17 @@
  * - Crawlee's autoscaled pool starts at minConcurrency and grows slowly; min = max =
  *   CONCURRENT_REQUESTS makes it run at the set value from the first request.
  * - With JOB_DIR the queue lives on disk there and is not purged: a stopped or killed crawl picks up
- *   where it was. The queue marks a request handled once it has finished; a request that failed is
- *   marked as such, and put back in line when the crawl runs again. (Crawlee's v1 queue: the v2 queue
+ *   where it was, with the requests its callbacks had found. The queue marks a request handled once
+ *   it has finished; a request that failed leaves a record in a second queue beside it, and is put
+ *   back in line when the crawl runs again. (Crawlee's v1 queue: the v2 queue
  *   persists its request locks, which would hide a killed crawl's in-flight requests for the lock time.)
  */
-import {
-  BasicCrawler,
-  Configuration,
-  KeyValueStore,
-  log as crawleeLog,
-  LogLevel,
-  RequestQueueV1,
-} from '@crawlee/basic';
+import { BasicCrawler, Configuration, log as crawleeLog, LogLevel, RequestQueueV1 } from '@crawlee/basic';
+import { randomUUID } from 'node:crypto';
 import { MemoryStorage } from '@crawlee/memory-storage';
 import type { Logger } from 'winston';
 import type { Settings } from '../settings';
+import type { FailureScope } from './errors';
 import { HttpClient } from './http-client';
 import type { ItemType } from './item';
 import type { PipelineChain, PipelineContext } from './pipeline';
@@ -84,8 +80,10 @@ interface QueuedRequestData {
 const INTERRUPTED = 'interrupted before it finished';
 /** Start requests go into the queue this many at a time. */
 const START_BATCH = 1000;
-/** The job dir's record of the requests that failed, to put back in line when the crawl resumes. */
-const FAILED_RECORD = 'FAILED_REQUESTS';
+/** What the job dir's `failed` queue keeps of a failed request: which request to put back in line. */
+interface FailedRecord {
+  id: string;
+}
 
 export class Engine {
   private readonly stats: StatsCollector;
@@ -96,11 +94,16 @@ export class Engine {
   private crawler: BasicCrawler | undefined;
   private throttle: Throttle | undefined;
   private queue: RequestQueueV1 | undefined;
-  private state: KeyValueStore | undefined;
-  private readonly failedIds = new Set<string>();
+  /**
+   * With a job dir, a second queue where each failed request leaves a record (one, added once), so
+   * the next run puts it back in line, whether it was a start request or one found on the way.
+   */
+  private failedQueue: RequestQueueV1 | undefined;
   private pausedBeforeMs = 0;
   private lostItems = 0;
   private requestCount = 0;
+  /** Start requests a resumed queue had done already. */
+  private alreadyDone = 0;
 
   constructor(private readonly options: EngineOptions) {
     this.stats = options.stats ?? new StatsCollector();
@@ -142,72 +145,25 @@ export class Engine {
       defaultHeaders: { 'user-agent': settings.USER_AGENT },
     });
 
-    const { queue, config } = await openQueue(settings.JOB_DIR);
+    const { queue, failedQueue, config } = await openQueues(settings.JOB_DIR);
     this.queue = queue;
-    if (settings.JOB_DIR) this.state = await KeyValueStore.open('crawl-state', { config });
+    this.failedQueue = failedQueue;
     await pipelines.open(context);
     try {
       await this.putFailedBackInLine();
-      const startOutput = await collectOutput(spider.startRequests());
-      await this.schedule(classifyOutput(spider, itemTypes, 'startRequests', startOutput), context, 'start');
-      const info = await queue.getInfo();
-      const alreadyDone = info?.handledRequestCount ?? 0;
-      if (alreadyDone > 0) this.stats.set('jobdir/already_done_count', alreadyDone);
-      this.requestCount = info?.pendingRequestCount ?? 0;
+      const startOutput = await collectOutput(spider.startRequests(), `spider ${spider.name}, startRequests`);
+      await this.scheduleStart(classifyOutput(spider, itemTypes, 'startRequests', startOutput), context);
+      if (this.alreadyDone > 0) this.stats.set('jobdir/already_done_count', this.alreadyDone);
+      // What is in line: this run's start requests, and those a resumed crawl had found before.
+      this.requestCount = (await queue.client.listHead({ limit: Number.MAX_SAFE_INTEGER })).items.length;
       progress.start(this.requestCount);
       const told = rateLimitPerMinute > 0 ? `${rateLimitPerMinute}/min` : 'untold (learned from 429s)';
       logger.info(
         `spider ${spider.name}: ${this.requestCount} requests to start with, concurrency ${settings.CONCURRENT_REQUESTS}, ` +
           `rate limit ${told}, pipelines ${pipelines.names.join(' > ') || '(none)'}`,
       );
-
-      const concurrency = settings.CONCURRENT_REQUESTS;
-      this.crawler = new BasicCrawler(
-        {
-          requestQueue: queue,
-          minConcurrency: concurrency,
-          maxConcurrency: concurrency,
-          autoscaledPoolOptions: { desiredConcurrency: concurrency },
-          maxRequestRetries: 0,
-          useSessionPool: false,
-          // Retries and rate-limit waits happen inside the handler; the download timeout bounds each attempt.
-          requestHandlerTimeoutSecs: 24 * 3600,
-          statusMessageLoggingInterval: 24 * 3600,
-          requestHandler: async ({ request: queued }) => {
-            const data = queued.userData as QueuedRequestData;
-            const request = Request.fromJSON(data.request);
-            const outcome = await this.runOne(runner, request);
-            const output = outcome.ok
-              ? classifyOutput(spider, itemTypes, request.callback ?? 'parse', outcome.output)
-              : undefined;
-            if (!outcome.ok) await this.markFailed(queued.id, data, outcome.reason);
-            await this.finish(request, outcome, output, context);
-          },
-          failedRequestHandler: async ({ request: queued }, error) => {
-            // Only an unexpected error (a bug in a spider or pipeline, a value a callback can't yield) gets here.
-            const data = queued.userData as QueuedRequestData;
-            await this.markFailed(queued.id, data, error.message);
-            const request = Request.fromJSON(data.request);
-            await this.finish(
-              request,
-              { ok: false, reason: error.message, scope: 'request' },
-              undefined,
-              context,
-            );
-          },
-        },
-        config,
-      );
-
-      // Peak memory, sampled once a second (reading it per item costs more than the item).
-      const sampleMemory = () => this.stats.max('memory/peak_rss_bytes', process.memoryUsage.rss());
-      const sampler = setInterval(sampleMemory, 1000);
-      try {
-        await this.crawler.run();
-      } finally {
-        clearInterval(sampler);
-        sampleMemory();
-      }
+      // Stopped while starting (a signal during the start requests): nothing is sent.
+      if (!this.stopping.signal.aborted) await this.crawl(runner, spider, itemTypes, config, context);
     } finally {
       progress.stop();
       client.close();
@@ -216,19 +172,67 @@ export class Engine {
     return this.result(startedAt);
   }
 
-  /** Puts requests and items where they go: requests into the queue, items through the pipelines. */
-  private async schedule(
-    values: readonly OutputValue[],
+  /** Runs the queue to its end (or the stop) on Crawlee's BasicCrawler. */
+  private async crawl(
+    runner: RequestRunner,
+    spider: Spider<object, object>,
+    itemTypes: readonly ItemType[],
+    config: Configuration,
     context: PipelineContext,
-    from: 'start' | 'callback',
-  ) {
+  ): Promise<void> {
+    const concurrency = this.options.settings.CONCURRENT_REQUESTS;
+    this.crawler = new BasicCrawler(
+      {
+        requestQueue: this.queue,
+        minConcurrency: concurrency,
+        maxConcurrency: concurrency,
+        autoscaledPoolOptions: { desiredConcurrency: concurrency },
+        maxRequestRetries: 0,
+        useSessionPool: false,
+        // Retries and rate-limit waits happen inside the handler; the download timeout bounds each attempt.
+        requestHandlerTimeoutSecs: 24 * 3600,
+        statusMessageLoggingInterval: 24 * 3600,
+        requestHandler: async ({ request: queued }) => {
+          const data = queued.userData as QueuedRequestData;
+          const request = Request.fromJSON(data.request);
+          const outcome = await this.runOne(runner, request);
+          if (!outcome.ok) {
+            await this.markFailed(queued.id, data, outcome.reason);
+            this.fail(request, outcome.reason, outcome.scope);
+            return;
+          }
+          const output = classifyOutput(spider, itemTypes, request.callback ?? 'parse', outcome.output);
+          await this.finish(request, outcome.status, output, context);
+        },
+        failedRequestHandler: async ({ request: queued }, error) => {
+          // Only an unexpected error (a bug in a spider or pipeline, a value a callback can't yield) gets here.
+          const data = queued.userData as QueuedRequestData;
+          await this.markFailed(queued.id, data, error.message);
+          this.fail(Request.fromJSON(data.request), error.message, 'request');
+        },
+      },
+      config,
+    );
+    // Peak memory, sampled once a second (reading it per item costs more than the item).
+    const sampleMemory = () => this.stats.max('memory/peak_rss_bytes', process.memoryUsage.rss());
+    const sampler = setInterval(sampleMemory, 1000);
+    try {
+      await this.crawler.run();
+    } finally {
+      clearInterval(sampler);
+      sampleMemory();
+    }
+  }
+
+  /** The start output where it goes: requests into the queue, items (if any) through the pipelines. */
+  private async scheduleStart(values: readonly OutputValue[], context: PipelineContext) {
     const requests: Request[] = [];
     for (const value of values) {
       if ('request' in value) requests.push(value.request);
       else await this.processItem(value.item, value.type, context);
     }
     for (let i = 0; i < requests.length; i += START_BATCH) {
-      await this.enqueue(requests.slice(i, i + START_BATCH), from);
+      await this.enqueue(requests.slice(i, i + START_BATCH), 'start');
     }
   }
 
@@ -256,7 +260,9 @@ export class Engine {
         },
       );
       const added = addedRequests.filter((request) => !request.wasAlreadyPresent).length;
-      const filtered = batch.length - added;
+      const done = await this.alreadyHandled(addedRequests, from);
+      // Requests a resumed queue had done are not duplicates; the others not added are.
+      const filtered = batch.length - added - done;
       if (filtered > 0) this.stats.inc('dupefilter/filtered', filtered);
       if (from === 'callback' && added > 0) {
         this.stats.inc('scheduler/enqueued/followed', added);
@@ -264,6 +270,61 @@ export class Engine {
         this.options.progress.grow(added);
       }
     }
+  }
+
+  /**
+   * How many of these queued requests a resumed queue had done. A start request that failed last
+   * time, as its stored data says (a job dir of an earlier version has only that), goes back in line.
+   */
+  private async alreadyHandled(
+    added: readonly { requestId: string; wasAlreadyHandled: boolean }[],
+    from: 'start' | 'callback',
+  ): Promise<number> {
+    let done = 0;
+    for (const { requestId, wasAlreadyHandled } of added) {
+      if (!wasAlreadyHandled) continue;
+      const failedBefore =
+        from === 'start' && (await this.putBackInLine(requestId, (data) => data.failed !== undefined));
+      if (!failedBefore) done += 1;
+    }
+    if (from === 'start') this.alreadyDone += done;
+    return done;
+  }
+
+  /** A failed request is put back in line by the next run with the same job dir. */
+  private async markFailed(id: string | undefined, data: QueuedRequestData, reason: string) {
+    data.failed = reason;
+    if (!this.failedQueue || id === undefined) return;
+    await this.failedQueue.addRequest({
+      url: data.request.url,
+      uniqueKey: `${id} ${randomUUID()}`,
+      userData: { id } satisfies FailedRecord,
+    });
+  }
+
+  /** Requests that failed (or were interrupted) last time, by their records: back in line. */
+  private async putFailedBackInLine(): Promise<void> {
+    const failedQueue = this.failedQueue;
+    if (!failedQueue) return;
+    for (
+      let record = await failedQueue.fetchNextRequest();
+      record;
+      record = await failedQueue.fetchNextRequest()
+    ) {
+      await this.putBackInLine((record.userData as FailedRecord).id, () => true);
+      await failedQueue.markRequestHandled(record);
+    }
+  }
+
+  /** Puts a handled request back in line with a clean slate when `when` says so; whether it did. */
+  private async putBackInLine(id: string, when: (data: QueuedRequestData) => boolean): Promise<boolean> {
+    const queue = this.queue as RequestQueueV1;
+    const previous = await queue.getRequest(id);
+    const data = previous?.userData as QueuedRequestData | undefined;
+    if (!previous?.handledAt || !data || !when(data)) return false;
+    delete data.failed;
+    await queue.client.updateRequest({ ...previous, handledAt: undefined, userData: data } as never);
+    return true;
   }
 
   private async processItem(
@@ -277,28 +338,6 @@ export class Engine {
     return 'dropped';
   }
 
-  /** A failed request is put back in line by the next run with the same job dir. */
-  private async markFailed(id: string | undefined, data: QueuedRequestData, reason: string) {
-    data.failed = reason;
-    if (!this.state || id === undefined) return;
-    this.failedIds.add(id);
-    await this.state.setValue(FAILED_RECORD, [...this.failedIds]);
-  }
-
-  /** Requests that failed (or were interrupted) last time: back in line, with a clean slate. */
-  private async putFailedBackInLine(): Promise<void> {
-    const queue = this.queue as RequestQueueV1;
-    const ids = ((await this.state?.getValue<string[]>(FAILED_RECORD)) ?? []) as string[];
-    for (const id of ids) {
-      const previous = await queue.getRequest(id);
-      if (!previous) continue;
-      const data = previous.userData as QueuedRequestData;
-      delete data.failed;
-      await queue.client.updateRequest({ ...previous, handledAt: undefined, userData: data } as never);
-    }
-    if (ids.length) await this.state?.setValue(FAILED_RECORD, []);
-  }
-
   private async runOne(runner: RequestRunner, request: Request): Promise<RequestOutcome> {
     const reason = this.abandoned.get('*') ?? (request.group ? this.abandoned.get(request.group) : undefined);
     if (reason !== undefined) return { ok: false, reason: `not sent: ${reason}`, scope: 'request' };
@@ -310,39 +349,36 @@ export class Engine {
     }
   }
 
-  /** Records a finished request: its output scheduled, or its failure; then its progress line. */
+  /** Records a failed request and what it abandons (its group, or the crawl); then its progress line. */
+  private fail(request: Request, reason: string, scope: FailureScope) {
+    this.failures.push({ label: request.label, group: request.group, reason });
+    if (scope === 'crawl') this.abandoned.set('*', reason);
+    if (scope === 'group' && request.group !== undefined) this.abandoned.set(request.group, reason);
+    const { logger, progress } = this.options;
+    logger.warn(`[${progress.tick(request.label)}] ${request.label}: FAILED: ${reason}`);
+  }
+
+  /** Records a finished request: its items through the pipelines, its requests queued; then its progress line. */
   private async finish(
     request: Request,
-    outcome: RequestOutcome,
-    output: OutputValue[] | undefined,
+    status: number,
+    output: readonly OutputValue[],
     context: PipelineContext,
   ) {
-    const { logger, progress } = this.options;
-    if (!outcome.ok || !output) {
-      const reason = outcome.ok ? 'no output' : outcome.reason;
-      this.failures.push({ label: request.label, group: request.group, reason });
-      if (!outcome.ok && outcome.scope === 'crawl') this.abandoned.set('*', reason);
-      if (!outcome.ok && outcome.scope === 'group' && request.group !== undefined)
-        this.abandoned.set(request.group, reason);
-      logger.warn(`[${progress.tick(request.label)}] ${request.label}: FAILED: ${reason}`);
-      return;
-    }
     let passed = 0;
     let dropped = 0;
-    let followed = 0;
     const requests: Request[] = [];
     for (const value of output) {
-      if ('request' in value) {
-        requests.push(value.request);
-        followed += 1;
-      } else if ((await this.processItem(value.item, value.type, context)) === 'passed') passed += 1;
+      if ('request' in value) requests.push(value.request);
+      else if ((await this.processItem(value.item, value.type, context)) === 'passed') passed += 1;
       else dropped += 1;
     }
     if (requests.length) await this.enqueue(requests, 'callback');
     const drops = dropped ? `, ${dropped} dropped` : '';
-    const follows = followed ? `, ${followed} request(s)` : '';
+    const follows = requests.length ? `, ${requests.length} request(s)` : '';
+    const { logger, progress } = this.options;
     logger.info(
-      `[${progress.tick(request.label)}] ${request.label}: HTTP ${outcome.status}, ${passed} item(s)${drops}${follows}`,
+      `[${progress.tick(request.label)}] ${request.label}: HTTP ${status}, ${passed} item(s)${drops}${follows}`,
     );
   }
 
@@ -375,8 +411,13 @@ export class Engine {
   }
 }
 
-/** The request queue: in memory, or on disk in JOB_DIR (kept between runs: that is the resume). */
-async function openQueue(jobDir: string): Promise<{ queue: RequestQueueV1; config: Configuration }> {
+/**
+ * The request queue: in memory, or on disk in JOB_DIR (kept between runs: that is the resume), with
+ * the queue of failed requests' records beside it.
+ */
+async function openQueues(
+  jobDir: string,
+): Promise<{ queue: RequestQueueV1; failedQueue?: RequestQueueV1; config: Configuration }> {
   if (!jobDir) {
     const config = new Configuration({ persistStorage: false, purgeOnStart: true });
     return { queue: await RequestQueueV1.open(null, { config }), config };
@@ -387,5 +428,9 @@ async function openQueue(jobDir: string): Promise<{ queue: RequestQueueV1; confi
     writeMetadata: true,
   });
   const config = new Configuration({ persistStorage: true, purgeOnStart: false, storageClient });
-  return { queue: await RequestQueueV1.open('crawl', { config, storageClient }), config };
+  return {
+    queue: await RequestQueueV1.open('crawl', { config, storageClient }),
+    failedQueue: await RequestQueueV1.open('failed', { config, storageClient }),
+    config,
+  };
 }

@@ -154,7 +154,8 @@ export class RequestRunner {
     });
     try {
       const callback = findCallback(spider, request.callback);
-      const output = await collectOutput(callback(response, { stats, logger: this.options.logger }));
+      const where = `spider ${spider.name}, callback ${request.callback ?? 'parse'}`;
+      const output = await collectOutput(callback(response, { stats, logger: this.options.logger }), where);
       return { status, done: { ok: true, output, status } };
     } catch (error) {
       if (error instanceof RateLimited) {

@@ -124,12 +124,13 @@ export class Request<Meta extends object = object> {
 
   /** The request again from what the queue stored. */
   static fromJSON(data: RequestData): Request {
-    return new Request({ ...data, headers: data.headers, uniqueKey: data.uniqueKey });
+    // uniqueKey as stored: the fingerprint (or dontFilter's unique key) it was queued under.
+    return new Request(data);
   }
 }
 
 /**
- * The default dedupe key: for a GET or HEAD without a body, the canonical URL (query parameters
+ * The default dedupe key: for a GET without a body, the canonical URL (query parameters
  * sorted, no fragment), which is readable in the queue's files; otherwise the method, that URL and a
  * hash of the body, so two POSTs to one URL with different bodies are two requests.
  */
@@ -137,7 +138,7 @@ export function requestFingerprint(method: string, url: string, body?: string): 
   const canonical = new URL(url);
   canonical.hash = '';
   canonical.searchParams.sort();
-  if ((method === 'GET' || method === 'HEAD') && !body) return canonical.href;
+  if (method === 'GET' && !body) return canonical.href;
   const digest = createHash('sha256')
     .update(body ?? '')
     .digest('hex')

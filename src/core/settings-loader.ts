@@ -122,7 +122,9 @@ export function resolveSettings({
   for (const pair of overrides) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new UsageError(`--set ${quote(pair)}: expected NAME=VALUE`);
-    const [name, key] = pair.slice(0, eq).trim().split('.', 2) as [string, string | undefined];
+    const target = pair.slice(0, eq).trim();
+    const dot = target.indexOf('.');
+    const [name, key] = dot < 0 ? [target, undefined] : [target.slice(0, dot), target.slice(dot + 1)];
     const text = pair.slice(eq + 1);
     if (!known(name)) throw new UsageError(`--set ${name}: unknown setting (see README, "Settings")`);
     if (key !== undefined) assignEntry(settings, name, key, text);
@@ -181,7 +183,12 @@ function assignEntry(settings: Settings, name: SettingName, key: string, text: s
   if (typeof current !== 'object' || current === null || Array.isArray(current)) {
     throw new UsageError(`${source}: ${name} is not a map setting`);
   }
-  const entry = text.trim() === 'null' || text.trim() === '' ? null : Number(text);
+  // An entry is typed like the one it replaces: text for a map of text, else an order (or null).
+  const previous = (current as Record<string, unknown>)[key];
+  const word = text.trim();
+  const entry = typeof previous === 'string' ? text : word === 'null' || word === '' ? null : Number(word);
+  if (typeof entry === 'number' && !Number.isFinite(entry))
+    throw badValue(name, source, text, 'expected a number or null');
   const updated = { ...current, [key]: entry };
   check(name, updated, source);
   (settings as unknown as Record<string, unknown>)[name] = updated;
@@ -277,10 +284,13 @@ function componentOrders(kind: string) {
       : `expected a map of ${kind} name to order (a number, or null to disable)`;
 }
 
+/** A proxy as curl takes it: an http(s) URL, or `host:port` (read as http://). */
 function proxyUrl(url: unknown): string | undefined {
-  return url === '' || isHttpUrl(url as string)
+  const text = url as string;
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`;
+  return text === '' || isHttpUrl(withScheme)
     ? undefined
-    : 'expected an http(s) proxy URL, e.g. http://proxy:3128';
+    : 'expected an http(s) proxy URL or host:port, e.g. http://proxy:3128';
 }
 
 function oneOf(...words: string[]) {

@@ -30,18 +30,25 @@ export function findCallback(spider: Spider<object, object>, name = 'parse'): Ca
   );
 }
 
-/** Every value of a spider's output, in order; awaits a promise and drains (async) iterables. */
-export async function collectOutput(output: SpiderOutput): Promise<unknown[]> {
-  const resolved = await output;
+/**
+ * Every value of a spider's output, in order; awaits a promise and drains (async) iterables. `where`
+ * (`spider NAME, callback NAME`) names the culprit when the output is not a collection of values.
+ */
+export async function collectOutput(output: SpiderOutput, where: string): Promise<unknown[]> {
+  const resolved: unknown = await output;
   if (resolved === undefined || resolved === null) return [];
-  const values: unknown[] = [];
-  if (typeof (resolved as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
-    for await (const value of resolved as AsyncIterable<unknown>) values.push(value);
-    return values;
+  // A string is iterable, but as characters: a callback that returns one made a mistake.
+  if (typeof resolved !== 'string' && typeof resolved === 'object' && resolved !== null) {
+    if (Symbol.asyncIterator in resolved) {
+      const values: unknown[] = [];
+      for await (const value of resolved as AsyncIterable<unknown>) values.push(value);
+      return values;
+    }
+    if (Symbol.iterator in resolved) return [...(resolved as Iterable<unknown>)];
   }
-  if (typeof (resolved as Iterable<unknown>)[Symbol.iterator] === 'function')
-    return [...(resolved as Iterable<unknown>)];
-  throw new SpiderOutputError(`returned ${describe(resolved)}; return or yield items and requests`);
+  throw new SpiderOutputError(
+    `${where}: returned ${describe(resolved)}; return or yield items and requests (an array or a generator)`,
+  );
 }
 
 /**

@@ -54,7 +54,6 @@ export class PriceStore {
     );
   }
 
-  /** `coin\0date` of every stored day of these coins in the range, for incremental crawls. */
   /** The stored days of these coins in start..end, by `coin_id \0 date`, with their price. */
   async storedDays(
     coinIds: readonly string[],

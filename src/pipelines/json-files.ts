@@ -75,7 +75,12 @@ export class JsonFilesPipeline implements ItemPipeline {
     const listings = new Map<string, Set<string>>();
     const stored = new Set<string>();
     for (const probe of probes) {
-      const path = this.pathOf(probe, type);
+      let path: string;
+      try {
+        path = this.pathOf(probe, type);
+      } catch {
+        continue; // The probe lacks a field the file name needs: not known to be stored.
+      }
       const dir = dirname(path);
       if (!listings.has(dir)) listings.set(dir, listDir(dir));
       if (!listings.get(dir)?.has(path.slice(dir.length + 1))) continue;
@@ -126,6 +131,12 @@ function checkTemplate(template: string): void {
   if (template === '' || isAbsolute(template) || parts.includes('..'))
     throw new UsageError(
       `FILES_STORE ${JSON.stringify(template)}: expected a relative path under DATA_DIR, e.g. items/{spider}/{key}.json`,
+    );
+  // Without a placeholder naming the item (only {spider}), every item would go to the same file.
+  const itemPlaceholders = [...template.matchAll(PLACEHOLDER)].filter((match) => match[1] !== 'spider');
+  if (itemPlaceholders.length === 0)
+    throw new UsageError(
+      `FILES_STORE ${JSON.stringify(template)}: name each item's file with {key} or a field, e.g. items/{spider}/{key}.json`,
     );
 }
 

@@ -29,10 +29,14 @@ const PageItem = defineItemType<Page>({ name: 'page', key: (page) => String(page
 const Other = defineItemType<{ other: number }>({ name: 'other' });
 
 let server: TestServer;
+/** While true, `/flaky` answers 503. */
+let flaky = false;
 beforeAll(async () => {
   server = await startServer((request, response) => {
     const url = new URL(request.url, 'http://x');
-    if (url.pathname === '/redirect') {
+    if (url.pathname === '/flaky' && flaky) {
+      response.writeHead(503).end();
+    } else if (url.pathname === '/redirect') {
       response.writeHead(301, { location: '/landing/here' }).end();
     } else if (url.pathname === '/gzip') {
       response.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync('{"zipped":true}'));
@@ -280,6 +284,20 @@ describe('output that is not data is an error naming the spider and the callback
     expect(items).toEqual([]);
   });
 
+  test.each([
+    [
+      'a single item',
+      { path: 'x', body: 1 },
+      'spider single, callback parse: returned an object of class Object',
+    ],
+    ['a string', 'oops', 'spider single, callback parse: returned a string ("oops")'],
+  ])('a callback that returns %s instead of a collection', async (_, value, message) => {
+    const { result } = await crawl(
+      spiderOf('single', { startRequests: () => [new Request({ url: url('/single') })], parse: () => value }),
+    );
+    expect(failure(result)).toContain(message);
+  });
+
   test('a request for a callback the spider does not have', async () => {
     const { result } = await crawl(
       spiderOf('nocallback', {
@@ -328,4 +346,49 @@ test('a request with a priority above 0 goes before those already waiting', asyn
   );
   expect(result.failures).toEqual([]);
   expect(server.received.map((r) => r.url)).toEqual(['/high', '/low/1', '/low/2', '/low/3']);
+});
+
+test('with a job dir, a request found on the way that failed runs again on resume; done ones do not', async () => {
+  const jobDir = tempDir();
+  const spider = spiderOf('resume', {
+    startRequests: () => [new Request({ url: url('/list') })],
+    parse: (response: Response) => [
+      response.follow('/flaky', { callback: 'leaf' }),
+      response.follow('/fine', { callback: 'leaf' }),
+    ],
+    leaf: (response: Response) => [{ path: new URL(response.url).pathname, body: response.status }],
+  });
+  const settings = [`JOB_DIR=${jobDir}`, 'RETRY_TIMES=0'];
+  flaky = true;
+  const first = await crawl(spider, settings);
+  expect(first.result.failures.map((f) => f.label)).toEqual([url('/flaky')]);
+  expect(first.items).toEqual([{ path: '/fine', body: 200 }]);
+
+  flaky = false;
+  server.received.splice(0);
+  const second = await crawl(spider, settings);
+  expect(second.result.failures).toEqual([]);
+  expect(second.items).toEqual([{ path: '/flaky', body: 200 }]);
+  expect(server.received.map((r) => r.url)).toEqual(['/flaky']);
+  expect(second.result.requestCount).toBe(1);
+  expect(second.result.stats['jobdir/already_done_count']).toBe(1);
+
+  // Nothing left: a third run sends nothing.
+  server.received.splice(0);
+  const third = await crawl(spider, settings);
+  expect(server.received).toEqual([]);
+  expect(third.result.requestCount).toBe(0);
+});
+
+test('GET and HEAD of one URL are two requests; the fingerprint has the method', async () => {
+  await crawl(
+    spiderOf('methods', {
+      startRequests: () => [
+        new Request({ url: url('/same'), method: 'HEAD' }),
+        new Request({ url: url('/same') }),
+      ],
+      parse: () => [],
+    }),
+  );
+  expect(server.received.map((r) => r.method).sort()).toEqual(['GET', 'HEAD']);
 });

@@ -119,6 +119,17 @@ describe('resolveSettings', () => {
     expect(() => resolveSettings({ spider: { minStock: 1 } })).toThrow('names are UPPER_SNAKE_CASE');
   });
 
+  it('changes one entry of a map by the first dot only, typed like the entry it replaces', () => {
+    const spider = { SHOP_LABELS: { 'a.b': 'x' }, ITEM_PIPELINES: { 'my.pipe': 150 } };
+    expect(resolveSettings({ spider, overrides: ['ITEM_PIPELINES.my.pipe=160'] }).ITEM_PIPELINES).toEqual({
+      'my.pipe': 160,
+    });
+    expect(resolveSettings({ spider, overrides: ['SHOP_LABELS.a.b=y'] }).SHOP_LABELS).toEqual({ 'a.b': 'y' });
+    expect(() => resolveSettings({ spider, overrides: ['ITEM_PIPELINES.feed=soon'] })).toThrow(
+      'expected a number or null',
+    );
+  });
+
   it('reads the proxies from the usual variables, and never shows one with its password', () => {
     const settings = resolveSettings({
       env: { https_proxy: 'http://u:secret@proxy:3128', NO_PROXY: 'localhost' },
@@ -126,8 +137,10 @@ describe('resolveSettings', () => {
     expect(settings.HTTPS_PROXY).toBe('http://u:secret@proxy:3128');
     expect(settings.NO_PROXY).toBe('localhost');
     expect(describeSettings(settings).HTTPS_PROXY).toBe('***');
-    expect(() => resolveSettings({ env: { HTTP_PROXY: 'proxy' } })).toThrow(
-      'environment variable HTTP_PROXY: invalid value *** for HTTP_PROXY: expected an http(s) proxy URL',
+    // curl's host:port form is an http proxy.
+    expect(resolveSettings({ env: { http_proxy: 'proxy:3128' } }).HTTP_PROXY).toBe('proxy:3128');
+    expect(() => resolveSettings({ env: { HTTP_PROXY: 'socks5://proxy:1080' } })).toThrow(
+      'environment variable HTTP_PROXY: invalid value *** for HTTP_PROXY: expected an http(s) proxy URL or host:port',
     );
   });
 
@@ -142,7 +155,7 @@ describe('resolveSettings', () => {
     [['LOG_LEVEL=loud'], 'expected one of error, warn, info, debug'],
     [['API_URL=ftp://x'], 'expected an http(s) URL'],
     [['ITEM_PIPELINES={bad json'], 'expected valid JSON'],
-    [['ITEM_PIPELINES.feed=soon'], 'expected a map of pipeline name to order'],
+    [['ITEM_PIPELINES.feed=soon'], 'expected a number or null'],
     [['no-equals-sign'], 'expected NAME=VALUE'],
   ])('refuses --set %j', (overrides, message) => {
     expect(() => resolveSettings({ overrides })).toThrow(UsageError);

@@ -30,7 +30,7 @@ export function buildSpider<S extends SpiderClass>(
 
 /** Everything `startRequests()` gives, as the engine collects it. */
 export async function startOutput(spider: { startRequests(): unknown }): Promise<Request[]> {
-  return (await collectOutput(spider.startRequests() as never)) as Request[];
+  return (await collectOutput(spider.startRequests() as never, 'startRequests')) as Request[];
 }
 
 /** An answer to `request`, as the engine makes it for the callback. */

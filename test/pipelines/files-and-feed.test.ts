@@ -157,6 +157,18 @@ describe('json-files', () => {
     );
   });
 
+  it('refuses a FILES_STORE that would put every item in one file', () => {
+    expect(
+      () =>
+        new JsonFilesPipeline({
+          dataDir: tempDir(),
+          template: 'items/{spider}.json',
+          fields: [],
+          spiderName: 's',
+        }),
+    ).toThrow("name each item's file with {key} or a field");
+  });
+
   it('refuses a FILES_STORE that leaves DATA_DIR', () => {
     expect(
       () =>

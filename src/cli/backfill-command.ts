@@ -5,11 +5,10 @@
  */
 import type { Argv } from 'yargs';
 import { createLogger, flushLogger } from '../core/logger';
+import { checkBackfillRequest } from '../scheduler/job-requests';
 import { queueBackfillJobs } from '../scheduler/jobs';
 import { openJobQueue, requireDatabaseUrl } from '../scheduler/queue';
 import { DEFAULT_SPIDER } from '../spiders';
-import { crawlArgsFromArgv } from './crawl-args';
-import { checkSpiderName } from './crawl-setup';
 import { commonOptions, last, rangeOptions, settingsFromArgv } from './options';
 
 export function backfillOptions<T>(yargs: Argv<T>) {
@@ -25,15 +24,19 @@ export async function runBackfillCommand(
   argv: Record<string, unknown>,
   env: NodeJS.ProcessEnv,
 ): Promise<number> {
-  const args = crawlArgsFromArgv(argv);
-  const spider = checkSpiderName(String(argv.spider));
+  const request = checkBackfillRequest({
+    coinIds: argv['coin-id'] as string[],
+    startDate: argv['start-date'] as string,
+    endDate: argv['end-date'] as string | undefined,
+    spider: String(argv.spider),
+  });
   const settings = settingsFromArgv(argv, env);
   requireDatabaseUrl(settings);
   const logger = createLogger({ level: settings.LOG_LEVEL, file: settings.LOG_FILE || undefined });
   try {
     const boss = await openJobQueue(settings, logger);
     try {
-      const jobs = await queueBackfillJobs(boss, settings, { ...args, spider });
+      const jobs = await queueBackfillJobs(boss, settings, request);
       for (const job of jobs) {
         process.stdout.write(
           `${job.queued ? 'queued' : `already queued (${job.existing})`}: backfill ${job.key}\n`,

@@ -14,9 +14,9 @@ import type { CoinHistoryItem } from '../items/coin-history-item';
 import { DATABASE_PIPELINES, PIPELINES, PipelineServices } from '../pipelines';
 import { storedDayFiles } from '../pipelines/json-files';
 import type { Settings } from '../settings';
-import { findSpider, SPIDERS } from '../spiders';
+import { checkSpiderName, findSpider } from '../spiders';
 import { todayUtc } from '../util/dates';
-import { crawlArgsFromArgv } from './crawl-args';
+import { crawlArgsFromArgv } from '../core/crawl-args';
 import { settingsFromArgv } from './options';
 
 export interface PreparedCrawl {
@@ -48,13 +48,6 @@ export async function prepareCrawl(
   const args = crawlArgsFromArgv(argv);
   const spiderName = checkSpiderName(String(argv.spider));
   return openCrawl({ args, spiderName, force: Boolean(argv.force) }, settingsFromArgv(argv, env));
-}
-
-/** The spider's name, or a UsageError listing the known ones. */
-export function checkSpiderName(name: string): string {
-  if (findSpider(name)) return name;
-  const known = SPIDERS.map((spider) => spider.spiderName).join(', ');
-  throw new UsageError(`--spider ${JSON.stringify(name)}: unknown spider (known: ${known})`);
 }
 
 /** Opens what a crawl needs (the database when a pipeline stores there) for checked arguments. */

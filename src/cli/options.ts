@@ -7,6 +7,7 @@ import { UsageError } from '../core/errors';
 import { FlagValue, parseBoolean, resolveSettings } from '../core/settings-loader';
 import { DEFAULT_SETTINGS, Settings } from '../settings';
 import { DEFAULT_SPIDER } from '../spiders';
+import { REPORT_FORMATS, ReportFormat } from '../util/row-format';
 
 /** A flag given twice: the last one wins, as in most command lines. */
 export const last = <T>(value: T | T[]): T => (Array.isArray(value) ? value[value.length - 1] : value);
@@ -82,6 +83,8 @@ const FLAG_SETTINGS: ReadonlyArray<[string, string, keyof Settings]> = [
   ['log-file', '--log-file', 'LOG_FILE'],
   ['out-dir', '--out-dir', 'FIGURES_DIR'],
   ['cron', '--cron', 'SCHEDULE_CRON'],
+  ['host', '--host', 'SERVE_HOST'],
+  ['port', '--port', 'SERVE_PORT'],
 ];
 
 /**
@@ -112,4 +115,21 @@ export function settingsFromArgv(argv: Record<string, unknown>, env: NodeJS.Proc
     turnOn.push('ITEM_PIPELINES.postgres-store=400');
   }
   return turnOn.length ? resolveSettings({ env, overrides: [...overrides, ...turnOn], flags }) : settings;
+}
+
+/** The `--format` flag of the commands that print rows (`report`, `runs`). */
+export const formatOption = {
+  alias: 'f',
+  type: 'string',
+  coerce: last,
+  default: 'table',
+  describe: `Output: ${REPORT_FORMATS.join(', ')}`,
+} as const;
+
+export function checkFormat(text: unknown): ReportFormat {
+  const format = String(text ?? 'table');
+  if (!(REPORT_FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(`--format ${JSON.stringify(format)}: expected one of ${REPORT_FORMATS.join(', ')}`);
+  }
+  return format as ReportFormat;
 }

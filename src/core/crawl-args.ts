@@ -1,13 +1,26 @@
 /**
- * Checks the crawl's own arguments (coins, dates, spider) before anything is sent or written, and
- * says in one line what is wrong with which flag.
+ * Checks the crawl's own arguments (coins, dates) before anything is sent or written, and says in
+ * one line what is wrong with which flag (or, for the status page, which field).
  */
-import { UsageError } from '../core/errors';
-import type { SpiderArgs } from '../core/spider';
+import { UsageError } from './errors';
+import type { SpiderArgs } from './spider';
 import { isIsoDay, todayUtc } from '../util/dates';
 
 /** CoinGecko ids: lowercase letters, digits and dashes (`bitcoin`, `usd-coin`, `0x`). */
 const COIN_ID = /^[a-z0-9][a-z0-9-]*$/;
+
+/** How errors name the three inputs: the flags, or the status page's fields. */
+export interface FilterNames {
+  coinIds: string;
+  startDate: string;
+  endDate: string;
+}
+
+export const FLAG_NAMES: FilterNames = {
+  coinIds: '--coin-id',
+  startDate: '--start-date',
+  endDate: '--end-date',
+};
 
 export interface RawCrawlArgs {
   coinIds: string[];
@@ -26,17 +39,23 @@ export function crawlArgsFromArgv(argv: Record<string, unknown>): SpiderArgs {
   });
 }
 
-export function validateCrawlArgs(raw: RawCrawlArgs, today = todayUtc()): SpiderArgs {
-  const coinIds = checkCoinIds(raw.coinIds, raw.coinSource);
+export function validateCrawlArgs(
+  raw: RawCrawlArgs,
+  today = todayUtc(),
+  names: FilterNames = FLAG_NAMES,
+): SpiderArgs {
+  const coinSource = raw.coinSource ?? names.coinIds;
+  const coinIds = checkCoinIds(raw.coinIds ?? [], coinSource);
   if (coinIds.length === 0)
-    throw new UsageError(`${raw.coinSource ?? '--coin-id'}: give at least one CoinGecko id, e.g. bitcoin`);
+    throw new UsageError(`${coinSource}: give at least one CoinGecko id, e.g. bitcoin`);
 
-  const startDate = checkDay('--start-date', raw.startDate);
-  const endDate = raw.endDate === undefined ? startDate : checkDay('--end-date', raw.endDate);
-  if (endDate < startDate) throw new UsageError(`--end-date ${endDate} is before --start-date ${startDate}`);
+  const startDate = checkDay(names.startDate, raw.startDate);
+  const endDate = raw.endDate === undefined ? startDate : checkDay(names.endDate, raw.endDate);
+  if (endDate < startDate)
+    throw new UsageError(`${names.endDate} ${endDate} is before ${names.startDate} ${startDate}`);
   for (const [flag, day] of [
-    ['--start-date', startDate],
-    ['--end-date', endDate],
+    [names.startDate, startDate],
+    [names.endDate, endDate],
   ]) {
     if (day > today)
       throw new UsageError(`${flag} ${day} is after today (${today}, UTC): there is no data yet`);
@@ -51,16 +70,19 @@ export interface DayFilter {
   endDate?: string;
 }
 
-export function validateDayFilter(raw: {
-  coinIds?: string[];
-  startDate?: string;
-  endDate?: string;
-}): DayFilter {
-  const coinIds = raw.coinIds ? checkCoinIds(raw.coinIds) : [];
-  const startDate = raw.startDate === undefined ? undefined : checkDay('--start-date', raw.startDate);
-  const endDate = raw.endDate === undefined ? undefined : checkDay('--end-date', raw.endDate);
+export function validateDayFilter(
+  raw: {
+    coinIds?: string[];
+    startDate?: string;
+    endDate?: string;
+  },
+  names: FilterNames = FLAG_NAMES,
+): DayFilter {
+  const coinIds = raw.coinIds ? checkCoinIds(raw.coinIds, names.coinIds) : [];
+  const startDate = raw.startDate === undefined ? undefined : checkDay(names.startDate, raw.startDate);
+  const endDate = raw.endDate === undefined ? undefined : checkDay(names.endDate, raw.endDate);
   if (startDate && endDate && endDate < startDate) {
-    throw new UsageError(`--end-date ${endDate} is before --start-date ${startDate}`);
+    throw new UsageError(`${names.endDate} ${endDate} is before ${names.startDate} ${startDate}`);
   }
   return { coinIds: coinIds.length ? coinIds : undefined, startDate, endDate };
 }

@@ -27,7 +27,7 @@ export interface ChartOptions {
 const ZOOM = [{ name: 'zoom', select: { type: 'interval', encodings: ['x'] }, bind: 'scales' }];
 
 const BASE = {
-  $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+  $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
   config: { font: 'DejaVu Sans', view: { stroke: null } },
   resolve: { scale: { y: 'independent' } },
 } as const;

@@ -34,12 +34,12 @@ beforeAll(async () => {
   db = await createTestDatabase();
   env = { DATABASE_URL: db.url, DATA_DIR: tempDir() };
   const crawl = (args: string[]) => runCli([...args, '-d', '--api-url', mock.url], { env });
-  const crawls = [
-    await crawl(['-c', 'bitcoin', 'ethereum', '-s', '2021-08-20', '-e', '2021-09-30']),
+  const crawls = await Promise.all([
+    crawl(['-c', 'bitcoin', 'ethereum', '-s', '2021-08-20', '-e', '2021-09-30']),
     // mockcoin: 20 days, a 10-day gap, then every day up to yesterday.
-    await crawl(['-c', 'mockcoin', '-s', day(-40), '-e', day(-21)]),
-    await crawl(['-c', 'mockcoin', '-s', day(-10), '-e', yesterday]),
-  ];
+    crawl(['-c', 'mockcoin', '-s', day(-40), '-e', day(-21)]),
+  ]);
+  crawls.push(await crawl(['-c', 'mockcoin', '-s', day(-10), '-e', yesterday]));
   expect(crawls.map((result) => result.code)).toEqual([0, 0, 0]);
   await runFailingJob();
   serve = await startServe([], { ...env, SERVE_TOKEN: TOKEN, DAILY_COINS: 'mockcoin,bitcoin' });
@@ -268,7 +268,6 @@ test('an action without the token is refused (403); with it, signed in on the pa
     const cookie = (await browser.context.cookies()).find((c) => c.name === 'status_session');
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
     expect(cookie?.value).not.toContain(TOKEN);
-    await documentScreenshot(page, 'runs');
 
     // Signed in, a request another site makes is still refused.
     const crossSite = await page.request.post(`${serve.url}/actions/daily`, {
@@ -299,6 +298,7 @@ test('an action without the token is refused (403); with it, signed in on the pa
     expect(await cellText('#backfills tr[data-coin="ethereum"]')).toBe(
       'ethereum 2021-01-15..2021-03-10 0 % 3 0 0 3 0 0',
     );
+    await documentScreenshot(page, 'runs');
 
     // Every action is logged, refused ones too, and the token never is.
     expect(serve.log()).toMatch(

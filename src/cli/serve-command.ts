@@ -66,7 +66,7 @@ async function serve(
   logger: ReturnType<typeof createLogger>,
 ): Promise<number> {
   // TypeORM, pg and PGlite take half a second to load: only the commands that use the database pay it.
-  const { describeDatabase, openDatabase } = await import('../db/data-source.js');
+  const { describeDatabase, errorSummary, openDatabase } = await import('../db/data-source.js');
   const options = { databaseUrl: settings.DATABASE_URL, dataDir: settings.DATA_DIR };
   const dataSource = await openDatabase(options, { readOnly: true });
   const queueDb = settings.DATABASE_URL
@@ -78,7 +78,8 @@ async function serve(
         options: '-c default_transaction_read_only=on',
       })
     : undefined;
-  queueDb?.on('error', () => undefined);
+  // An idle connection that drops (a restarted server) is replaced on the next page; say so.
+  queueDb?.on('error', (error) => logger.warn(`job queue connection: ${errorSummary(error)}`));
   let jobQueue: Promise<PgBoss> | undefined;
   const context: StatusContext = {
     settings,

@@ -236,7 +236,7 @@ test('a report shows the rows of `report --format json`, and its CSV is `report 
     await page.goto(`${serve.url}/reports/rebound_after_drops`);
     const coins = await page
       .locator('#report td[data-column="coin_id"]')
-      .evaluateAll((tds) => tds.map((td) => td.textContent));
+      .evaluateAll((tds) => tds.map((td) => td.textContent?.trim()));
     expect(coins).toEqual(['bitcoin', 'ethereum', 'mockcoin']);
   }));
 

@@ -15,7 +15,6 @@ import type { Settings } from '../settings';
 import { DEFAULT_SETTINGS } from '../settings';
 import { ActionGuard } from '../web/auth';
 import type { StatusContext } from '../web/context';
-import { buildStatusServer } from '../web/server';
 import { commonOptions, last, settingsFromArgv } from './options';
 import { stopOnSignals } from './signals';
 
@@ -95,6 +94,8 @@ async function serve(
       })),
     now: () => new Date(),
   };
+  // Fastify and the pages load only for this command.
+  const { buildStatusServer } = await import('../web/server.js');
   const app = await buildStatusServer(context, { loopback });
   const close = async () => {
     await app.close();

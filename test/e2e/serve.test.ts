@@ -277,11 +277,15 @@ test('an action without the token is refused (403); with it, signed in on the pa
     expect(crossSite.status()).toBe(403);
     expect(await jobs()).toEqual([]);
 
-    await page.fill('#queue-daily input[name="date"]', yesterday);
+    // The day defaults to today.
+    expect(await page.inputValue('#queue-daily input[name="date"]')).toBe(today);
     await page.fill('#queue-daily input[name="coin-id"]', 'mockcoin');
     await page.click('#queue-daily button');
-    expect(await cellText('#queued')).toBe(`queued: daily mockcoin:${yesterday}`);
-    expect(await jobs()).toEqual([{ data: { coinId: 'mockcoin', date: yesterday }, state: 'created' }]);
+    expect(await cellText('#queued')).toBe(`queued: daily mockcoin:${today}`);
+    expect(await jobs()).toEqual([{ data: { coinId: 'mockcoin', date: today }, state: 'created' }]);
+    // The overview now says today's run of mockcoin is queued.
+    await page.goto(`${serve.url}/`);
+    expect(await cellText('tr[data-coin="mockcoin"] .today')).toBe('queued');
 
     // A program sends the token in a header; a backfill shows its progress on the Runs page.
     const backfill = await page.request.post(`${serve.url}/actions/backfill`, {
@@ -304,9 +308,7 @@ test('an action without the token is refused (403); with it, signed in on the pa
     expect(serve.log()).toMatch(
       /action refused: POST \/actions\/daily from 127\.0\.0\.1: this needs the token/,
     );
-    expect(serve.log()).toContain(
-      `action daily from 127.0.0.1 (session): queued: daily mockcoin:${yesterday}`,
-    );
+    expect(serve.log()).toContain(`action daily from 127.0.0.1 (session): queued: daily mockcoin:${today}`);
     expect(serve.log()).toContain(
       'action backfill from 127.0.0.1 (header): queued: backfill ethereum:2021-01-15..2021-01-31',
     );

@@ -87,7 +87,7 @@ export async function buildStatusServer(
     reply.status(status);
     if (accept.includes('application/json') && !accept.includes('text/html'))
       return reply.send({ error: message });
-    return reply.type('text/html; charset=utf-8').send(errorPage(status, message, context.database));
+    return reply.type('text/html; charset=utf-8').send(errorPage(status, message));
   }
   return app;
 }

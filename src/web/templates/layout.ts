@@ -54,12 +54,15 @@ export function layout({ title, current, database, body, scripts = [] }: PageFra
     </html> `.text;
 }
 
-/** A page that says what went wrong (400, 403, 404, 500): the message is text, never a stack. */
-export function errorPage(status: number, message: string, database: string): string {
+/**
+ * A page that says what went wrong (400, 403, 404, 500): the message is text, never a stack. It
+ * names no database: a refused request (another host name, say) learns nothing.
+ */
+export function errorPage(status: number, message: string): string {
   const titles: Record<number, string> = { 400: 'Bad request', 403: 'Forbidden', 404: 'Not found' };
   return layout({
     title: titles[status] ?? 'Error',
-    database,
+    database: '',
     body: html`<p class="error" role="alert" data-status="${status}">${message}</p>
       <p><a href="/">Back to the overview</a></p>`,
   });

@@ -1,6 +1,6 @@
 /**
  * The command line: `crawl` (the default), `daily`, the job queue's `schedule`, `worker`, `backfill`
- * and `runs`, and `list`, `reprocess`, `plot`, `report`, `migrate`. Bad usage is one line on stderr
+ * and `runs`, and `list`, `reprocess`, `plot`, `report`, `serve`, `migrate`. Bad usage is one line on stderr
  * and exit code 2; a crawl exits 0 when every requested day was stored and 1 when some failed.
  */
 import yargs from 'yargs';
@@ -15,6 +15,7 @@ import { listSpiders } from './src/cli/list-command';
 import { backfillOptions, runBackfillCommand } from './src/cli/backfill-command';
 import { dailyOptions, runDailyCommand } from './src/cli/daily-command';
 import { runRunsCommand, runsOptions } from './src/cli/runs-command';
+import { runServeCommand, serveOptions } from './src/cli/serve-command';
 import { runWorkerCommand, scheduleOptions, workerOptions } from './src/cli/worker-command';
 import { spiderHelp, spiderNamedIn } from './src/cli/spider-help';
 import { UsageError } from './src/core/errors';
@@ -42,6 +43,7 @@ const EXAMPLES: [string, string][] = [
   ['$0 daily', 'today and any missing day of the last week, for bitcoin, ethereum and cardano'],
   ['$0 schedule', 'the daily jobs at 03:00 UTC on the job queue (needs DATABASE_URL), and a worker'],
   ['$0 backfill -c bitcoin -s 2024-01-01 -e 2024-12-31', 'a year, one job a month, for the workers'],
+  ['$0 serve', 'the status page on http://127.0.0.1:8080'],
   ['$0 list', 'the spiders there are'],
 ];
 
@@ -100,6 +102,14 @@ async function main(argv: string[]): Promise<number> {
       (y) => runsOptions(y),
       async (args) => {
         exitCode = await runRunsCommand(args, process.env);
+      },
+    )
+    .command(
+      'serve',
+      'The status page: runs, freshness, charts and reports in the browser (http://127.0.0.1:8080)',
+      (y) => serveOptions(y),
+      async (args) => {
+        exitCode = await runServeCommand(args, process.env);
       },
     )
     .command('list', 'List the spiders', {}, () => {

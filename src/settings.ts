@@ -143,6 +143,17 @@ export interface Settings {
    * that vanished once JOB_TIMEOUT has passed, so they run again, and archives old jobs.
    */
   QUEUE_MAINTENANCE_INTERVAL: number;
+
+  /** Address `crawl.ts serve` listens on (`--host`). Anything but loopback needs SERVE_TOKEN. */
+  SERVE_HOST: string;
+  /** Port of `crawl.ts serve` (`--port`); 0 picks a free one. */
+  SERVE_PORT: number;
+  /**
+   * Turns the status page's actions on (queue a daily run or a backfill): each needs this token, in
+   * an `Authorization: Bearer` header or the session cookie set from it. Empty: no actions.
+   * Secret: never logged, never sent to the browser. At least 16 characters.
+   */
+  SERVE_TOKEN: string;
 }
 
 /**
@@ -213,6 +224,10 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   WORKER_POLL_INTERVAL: 2,
   QUEUE_SCHEMA: 'pgboss',
   QUEUE_MAINTENANCE_INTERVAL: 60,
+
+  SERVE_HOST: '127.0.0.1',
+  SERVE_PORT: 8080,
+  SERVE_TOKEN: '',
 });
 
 /**
@@ -233,6 +248,7 @@ export const ENV_ALIASES: Readonly<Partial<Record<keyof Settings, string | reado
     DAILY_CATCHUP_DAYS: 'DAILY_CATCHUP_DAYS',
     SCHEDULE_CRON: 'SCHEDULE_CRON',
     SCHEDULE_TIMEZONE: 'SCHEDULE_TIMEZONE',
+    SERVE_TOKEN: 'SERVE_TOKEN',
     // curl's and most tools' names, both spellings (the lowercase one wins, as in curl).
     HTTP_PROXY: ['HTTP_PROXY', 'http_proxy'],
     HTTPS_PROXY: ['HTTPS_PROXY', 'https_proxy'],
@@ -245,4 +261,5 @@ export const SECRET_SETTINGS: ReadonlySet<keyof Settings> = new Set<keyof Settin
   'DATABASE_URL',
   'HTTP_PROXY',
   'HTTPS_PROXY',
+  'SERVE_TOKEN',
 ]);

@@ -5,12 +5,10 @@
  */
 import type { Argv } from 'yargs';
 import { createLogger, flushLogger } from '../core/logger';
+import { checkBackfillRequest } from '../scheduler/job-requests';
 import { queueBackfillJobs } from '../scheduler/jobs';
 import { openJobQueue, requireDatabaseUrl } from '../scheduler/queue';
 import { DEFAULT_SPIDER } from '../spiders';
-import { UsageError } from '../core/errors';
-import { spiderClassNamed } from '../crawler/open-crawl';
-import { crawlArgsFromArgv } from './crawl-args';
 import { commonOptions, last, rangeOptions, settingsFromArgv } from './options';
 
 export function backfillOptions<T>(yargs: Argv<T>) {
@@ -26,21 +24,19 @@ export async function runBackfillCommand(
   argv: Record<string, unknown>,
   env: NodeJS.ProcessEnv,
 ): Promise<number> {
-  const args = crawlArgsFromArgv(argv);
-  const spiderClass = spiderClassNamed(String(argv.spider));
-  const spider = spiderClass.spiderName;
-  // Jobs are cut by coin and month: only a spider that takes coins and days can run them.
-  if (!spiderClass.spiderArguments?.some((argument) => argument.name === 'coin-id'))
-    throw new UsageError(
-      `--spider ${spider}: backfill runs spiders that take --coin-id and days (coingecko_history, coingecko_market_chart)`,
-    );
+  const request = checkBackfillRequest({
+    coinIds: argv['coin-id'] as string[],
+    startDate: argv['start-date'] as string,
+    endDate: argv['end-date'] as string | undefined,
+    spider: String(argv.spider),
+  });
   const settings = settingsFromArgv(argv, env);
   requireDatabaseUrl(settings);
   const logger = createLogger({ level: settings.LOG_LEVEL, file: settings.LOG_FILE || undefined });
   try {
     const boss = await openJobQueue(settings, logger);
     try {
-      const jobs = await queueBackfillJobs(boss, settings, { ...args, spider });
+      const jobs = await queueBackfillJobs(boss, settings, request);
       for (const job of jobs) {
         process.stdout.write(
           `${job.queued ? 'queued' : `already queued (${job.existing})`}: backfill ${job.key}\n`,

@@ -5,14 +5,12 @@
  * crontab path; `--enqueue` hands the same work to the queue's workers instead.
  */
 import type { Argv } from 'yargs';
-import { UsageError } from '../core/errors';
 import { createLogger, flushLogger } from '../core/logger';
-import { dailyRange, queueDailyJobs } from '../scheduler/jobs';
+import { checkDailyRequest } from '../scheduler/job-requests';
+import { queueDailyJobs } from '../scheduler/jobs';
 import { openJobQueue, requireDatabaseUrl } from '../scheduler/queue';
 import { DEFAULT_SETTINGS, Settings } from '../settings';
 import { DEFAULT_SPIDER } from '../spiders';
-import { todayUtc } from '../util/dates';
-import { checkDay, validateCrawlArgs } from './crawl-args';
 import { resolveSettings } from '../core/settings-loader';
 import { openCrawl } from '../crawler/open-crawl';
 import { coinRangeArguments } from '../spiders/coin-arguments';
@@ -47,16 +45,10 @@ export async function runDailyCommand(
 ): Promise<number> {
   const sources = settingSourcesFromArgv(argv, env);
   const settings = resolveSettings(sources);
-  const today = todayUtc();
-  const date = argv.date === undefined ? today : checkDay('--date', argv.date);
-  if (date > today)
-    throw new UsageError(`--date ${date} is after today (${today}, UTC): there is no data yet`);
-  const fromFlag = argv['coin-id'] !== undefined;
-  const args = validateCrawlArgs({
-    coinIds: fromFlag ? (argv['coin-id'] as string[]) : settings.DAILY_COINS,
-    coinSource: fromFlag ? '--coin-id' : 'DAILY_COINS',
-    ...dailyRange(date, settings),
-  });
+  const { date, ...args } = checkDailyRequest(
+    { date: argv.date, coinIds: argv['coin-id'] as string[] | undefined },
+    settings,
+  );
 
   if (argv.enqueue) return queueDaily(settings, args.coinIds, date);
   const crawl = await openCrawl({ args: coinRangeArguments(args), spiderName: DEFAULT_SPIDER }, sources);

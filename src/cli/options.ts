@@ -7,6 +7,7 @@ import { UsageError } from '../core/errors';
 import { FlagValue, parseBoolean, resolveSettings, SettingsSources } from '../core/settings-loader';
 import { CrawlSettings, DEFAULT_SETTINGS, Settings } from '../settings';
 import { DEFAULT_SPIDER } from '../spiders';
+import { REPORT_FORMATS, ReportFormat } from '../util/row-format';
 
 /** A flag given twice: the last one wins, as in most command lines. */
 export const last = <T>(value: T | T[]): T => (Array.isArray(value) ? value[value.length - 1] : value);
@@ -90,6 +91,8 @@ const FLAG_SETTINGS: ReadonlyArray<[string, string, keyof Settings]> = [
   ['log-file', '--log-file', 'LOG_FILE'],
   ['out-dir', '--out-dir', 'FIGURES_DIR'],
   ['cron', '--cron', 'SCHEDULE_CRON'],
+  ['host', '--host', 'SERVE_HOST'],
+  ['port', '--port', 'SERVE_PORT'],
 ];
 
 /**
@@ -118,4 +121,21 @@ export function settingSourcesFromArgv(
 /** The settings of a command that runs no spider: defaults < environment < --set < flags. */
 export function settingsFromArgv(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): CrawlSettings {
   return resolveSettings(settingSourcesFromArgv(argv, env));
+}
+
+/** The `--format` flag of the commands that print rows (`report`, `runs`). */
+export const formatOption = {
+  alias: 'f',
+  type: 'string',
+  coerce: last,
+  default: 'table',
+  describe: `Output: ${REPORT_FORMATS.join(', ')}`,
+} as const;
+
+export function checkFormat(text: unknown): ReportFormat {
+  const format = String(text ?? 'table');
+  if (!(REPORT_FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(`--format ${JSON.stringify(format)}: expected one of ${REPORT_FORMATS.join(', ')}`);
+  }
+  return format as ReportFormat;
 }

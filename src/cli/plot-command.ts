@@ -5,14 +5,14 @@
  */
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import type { DataSource } from 'typeorm';
+import { monthlyRanges, storedPrices } from '../charts/chart-data';
 import { renderChart } from '../charts/render';
-import { DayPrice, lastDaysChart, MonthRange, monthlyRangeChart } from '../charts/price-charts';
+import { lastDaysChart, monthlyRangeChart } from '../charts/price-charts';
 import { UsageError } from '../core/errors';
 import { createLogger, flushLogger } from '../core/logger';
 import { openPriceStore } from '../db/open-store';
 import { writeFileAtomic } from '../util/atomic-write';
-import { validateDayFilter } from './crawl-args';
+import { validateDayFilter } from '../core/crawl-args';
 import { settingsFromArgv } from './options';
 
 export const DEFAULT_PLOT_COINS = ['bitcoin', 'ethereum', 'cardano'];
@@ -28,8 +28,8 @@ export async function runPlotCommand(argv: Record<string, unknown>, env: NodeJS.
   try {
     const { dataSource, description } = await openPriceStore(settings, () => logger);
     try {
-      const lastDays = await lastStoredDays(dataSource, coinIds, days);
-      const months = await monthlyRanges(dataSource, coinIds);
+      const lastDays = await storedPrices(dataSource, { coinIds, lastDays: days });
+      const months = await monthlyRanges(dataSource, { coinIds });
       if (lastDays.length === 0) {
         logger.error(
           `no stored prices for ${coinIds.join(', ')} in ${description}; crawl with --db-store first`,
@@ -60,29 +60,4 @@ async function writeChart(dir: string, name: string, spec: Record<string, unknow
   await writeFileAtomic(paths[0], svg);
   await writeFileAtomic(paths[1], png);
   return paths;
-}
-
-/** The last `days` days with a price of each coin. */
-async function lastStoredDays(dataSource: DataSource, coinIds: string[], days: number): Promise<DayPrice[]> {
-  return dataSource.query(
-    `SELECT coin_id, date, usd_price FROM (
-       SELECT coin_id, to_char(date, 'YYYY-MM-DD') AS date, usd_price,
-              row_number() OVER (PARTITION BY coin_id ORDER BY date DESC) AS age
-       FROM coingecko_scraped_data
-       WHERE coin_id = ANY(string_to_array($1, ',')) AND usd_price IS NOT NULL
-     ) recent
-     WHERE age <= $2
-     ORDER BY coin_id, date`,
-    [coinIds.join(','), days],
-  );
-}
-
-async function monthlyRanges(dataSource: DataSource, coinIds: string[]): Promise<MonthRange[]> {
-  return dataSource.query(
-    `SELECT coin_id, to_char(make_date(year, month, 1), 'YYYY-MM') AS month, usd_price_min, usd_price_max
-     FROM coingecko_processed_data
-     WHERE coin_id = ANY(string_to_array($1, ',')) AND usd_price_min IS NOT NULL
-     ORDER BY coin_id, year, month`,
-    [coinIds.join(',')],
-  );
 }

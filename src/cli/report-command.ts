@@ -5,32 +5,14 @@
  * `$1` coin ids, comma-separated (`--coin-id`), `$2` first day (`--start-date`), `$3` last day
  * (`--end-date`); each NULL when not given. Logs go to stderr, so stdout holds the result alone.
  */
-import { promises as fs, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors';
 import { createLogger, flushLogger } from '../core/logger';
 import { openPriceStore } from '../db/open-store';
-import { validateDayFilter } from './crawl-args';
-import { commonOptions, rangeOptions, settingsFromArgv } from './options';
-import { checkFormat, formatOption, formatRows, Row } from './row-format';
-
-/** Where the reports live: one query per `.sql` file, named by the file. */
-export const QUERIES_DIR = resolve(__dirname, '../../sql/queries');
-
-/** The reports there are: the `.sql` files of QUERIES_DIR, without the extension, sorted. */
-export function knownReports(dir = QUERIES_DIR): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return names
-    .filter((name) => name.endsWith('.sql'))
-    .map((name) => name.slice(0, -'.sql'.length))
-    .sort();
-}
+import { knownReports, QUERIES_DIR, runReport } from '../db/reports';
+import { validateDayFilter } from '../core/crawl-args';
+import { checkFormat, commonOptions, formatOption, rangeOptions, settingsFromArgv } from './options';
+import { formatRows, Row } from '../util/row-format';
 
 export function reportOptions<T>(yargs: Argv<T>) {
   return commonOptions(rangeOptions(yargs, false))
@@ -60,15 +42,13 @@ export async function runReportCommand(
     endDate: argv['end-date'] as string | undefined,
   });
   const settings = settingsFromArgv(argv, env);
-  const sql = await fs.readFile(join(QUERIES_DIR, `${name}.sql`), 'utf8');
-  const params = [filter.coinIds?.join(',') ?? null, filter.startDate ?? null, filter.endDate ?? null];
 
   const logger = createLogger({ level: settings.LOG_LEVEL, file: settings.LOG_FILE || undefined });
   try {
     const { dataSource, description } = await openPriceStore(settings, () => logger);
     let rows: Row[];
     try {
-      rows = (await dataSource.query(sql, params)) as Row[];
+      rows = await runReport(dataSource, name, filter);
     } finally {
       await dataSource.destroy();
     }

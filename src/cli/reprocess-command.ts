@@ -12,7 +12,7 @@ import { openPriceStore } from '../db/open-store';
 import { CoinHistoryItem, coinHistoryItemFromStored } from '../items/coin-history-item';
 import { rawDir } from '../pipelines/json-files';
 import { findProblem } from '../items/coin-history-item';
-import { validateDayFilter, DayFilter } from './crawl-args';
+import { validateDayFilter, DayFilter } from '../core/crawl-args';
 import { settingsFromArgv } from './options';
 
 const DAY_FILE = /^(.+)_(\d{4}-\d{2}-\d{2})\.json$/;

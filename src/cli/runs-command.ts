@@ -5,12 +5,12 @@
  */
 import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors';
-import { listRuns } from '../scheduler/runs';
+import { JOB_STATES, listRuns, withClient } from '../scheduler/runs';
 import { queueUnreachable, requireDatabaseUrl } from '../scheduler/queue';
-import { commonOptions, last, settingsFromArgv } from './options';
-import { checkFormat, formatOption, formatRows, Row } from './row-format';
+import { checkFormat, commonOptions, formatOption, last, settingsFromArgv } from './options';
+import { formatRows, Row } from '../util/row-format';
 
-const STATES = ['created', 'retry', 'active', 'completed', 'failed', 'cancelled'];
+const STATES: readonly string[] = JOB_STATES;
 
 export function runsOptions<T>(yargs: Argv<T>) {
   return commonOptions(yargs)
@@ -36,7 +36,9 @@ export async function runRunsCommand(argv: Record<string, unknown>, env: NodeJS.
   }
   const settings = settingsFromArgv(argv, env);
   const databaseUrl = requireDatabaseUrl(settings);
-  const runs = await listRuns(databaseUrl, settings.QUEUE_SCHEMA, { limit, states }).catch((error) => {
+  const runs = await withClient(databaseUrl, (db) =>
+    listRuns(db, settings.QUEUE_SCHEMA, { limit, states }),
+  ).catch((error) => {
     throw queueUnreachable(settings, error);
   });
   process.stdout.write(formatRows(runs as unknown as Row[], format));

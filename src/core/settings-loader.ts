@@ -60,6 +60,10 @@ const CHECKS: Partial<Record<SettingName, (value: unknown) => string | undefined
   JOB_TIMEOUT: integerBetween(1, 86_399),
   WORKER_POLL_INTERVAL: numberAbove(0),
   QUEUE_MAINTENANCE_INTERVAL: integerBetween(1, 86_399),
+  SERVE_HOST: (host) => (host !== '' ? undefined : 'expected an address, e.g. 127.0.0.1'),
+  SERVE_PORT: integerBetween(0, 65_535),
+  SERVE_TOKEN: (token) =>
+    token === '' || (token as string).length >= 16 ? undefined : 'expected at least 16 characters',
   QUEUE_SCHEMA: (name) =>
     /^[a-z_][a-z0-9_]*$/.test(name as string) ? undefined : 'expected a lowercase SQL name, e.g. pgboss',
 };

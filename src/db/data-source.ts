@@ -29,11 +29,21 @@ export function describeDatabase({ databaseUrl, dataDir }: DatabaseOptions): str
   }
 }
 
-export function createDataSource({ databaseUrl, dataDir }: DatabaseOptions): DataSource {
+export function createDataSource(
+  { databaseUrl, dataDir }: DatabaseOptions,
+  { readOnly = false }: { readOnly?: boolean } = {},
+): DataSource {
   const common = { entities: ENTITIES, migrations: MIGRATIONS, synchronize: false, logging: false } as const;
   if (databaseUrl) {
     // A dead server must fail fast at start, not hang the crawl.
-    return new DataSource({ type: 'postgres', url: databaseUrl, connectTimeoutMS: 10_000, ...common });
+    return new DataSource({
+      type: 'postgres',
+      url: databaseUrl,
+      connectTimeoutMS: 10_000,
+      // Every connection of the pool starts read-only: Postgres itself refuses a write.
+      ...(readOnly ? { extra: { options: '-c default_transaction_read_only=on' } } : {}),
+      ...common,
+    });
   }
   return new DataSource({
     type: 'postgres',
@@ -45,9 +55,33 @@ export function createDataSource({ databaseUrl, dataDir }: DatabaseOptions): Dat
 /**
  * Connects and brings the schema up to date (runs pending migrations). A database that can't be
  * reached is a UsageError naming where it was looked for (exit code 2, before any request).
+ * `readOnly`: once the schema is up to date, the connection refuses writes (the status page's).
  */
-export async function openDatabase(options: DatabaseOptions): Promise<DataSource> {
+export async function openDatabase(
+  options: DatabaseOptions,
+  { readOnly = false }: { readOnly?: boolean } = {},
+): Promise<DataSource> {
+  if (readOnly && options.databaseUrl) {
+    // Migrations write: they run on a connection of their own, and the pool is read-only.
+    await (await openDatabase(options)).destroy();
+    const dataSource = createDataSource(options, { readOnly });
+    await initialize(dataSource, options);
+    return dataSource;
+  }
   const dataSource = createDataSource(options);
+  await initialize(dataSource, options);
+  try {
+    await migrateAlone(dataSource, Boolean(options.databaseUrl));
+    // PGlite has one connection: it turns read-only after its migrations.
+    if (readOnly) await dataSource.query('SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY');
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
+  return dataSource;
+}
+
+async function initialize(dataSource: DataSource, options: DatabaseOptions): Promise<void> {
   try {
     if (!options.databaseUrl) mkdirSync(join(options.dataDir, 'db'), { recursive: true });
     await dataSource.initialize();
@@ -55,13 +89,6 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
     const message = `database unreachable: ${describeDatabase(options)} (${errorSummary(error)})`;
     throw new UsageError(message, { seeHelp: false });
   }
-  try {
-    await migrateAlone(dataSource, Boolean(options.databaseUrl));
-  } catch (error) {
-    await dataSource.destroy();
-    throw error;
-  }
-  return dataSource;
 }
 
 /** Any number fixed for this project: the key of the advisory lock that migrations take. */

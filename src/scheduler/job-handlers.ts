@@ -66,12 +66,12 @@ export function jobHandlers(
     },
     [QUEUES.daily]: async (job, context) => {
       const { coinId, date } = job.data as DailyJob;
-      const args = coinRangeArguments({ coinId: [coinId], ...dailyRange(date, settings) });
+      const args = coinRangeArguments({ coinIds: [coinId], ...dailyRange(date, settings) });
       return crawlJob({ args, spiderName: DEFAULT_SPIDER }, context);
     },
     [QUEUES.backfill]: async (job, context) => {
       const { coinId, startDate, endDate, spider } = job.data as BackfillJob;
-      const args = coinRangeArguments({ coinId: [coinId], startDate, endDate });
+      const args = coinRangeArguments({ coinIds: [coinId], startDate, endDate });
       return crawlJob({ args, spiderName: spider }, context);
     },
   };

@@ -1,9 +1,17 @@
 /**
  * The recent jobs, read from pg-boss's own tables (the job table, and the archive where pg-boss
- * moves old ones): what `crawl.ts runs` prints.
+ * moves old ones): what `crawl.ts runs` prints and the status page shows.
  */
 import { Client } from 'pg';
 import { QUEUES } from './queue';
+
+/** A pg Client or Pool. */
+export interface Queryable {
+  query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
+/** The states a job can be in, as `--state` and the status page's filter take them. */
+export const JOB_STATES = ['created', 'retry', 'active', 'completed', 'failed', 'cancelled'] as const;
 
 export interface Run {
   queue: string;
@@ -23,8 +31,12 @@ export interface Run {
 
 export interface RunsQuery {
   limit: number;
+  /** Skip this many of the newest (for pages). */
+  offset?: number;
   /** Only these states. */
   states?: string[];
+  /** Only these queues (default: all of QUEUES). */
+  queues?: string[];
 }
 
 const SELECT_RUNS = (schema: string) => `
@@ -49,21 +61,36 @@ const SELECT_RUNS = (schema: string) => `
     FROM jobs
    WHERE $2::text[] IS NULL OR state::text = ANY($2)
    ORDER BY created_on DESC, name, data->>'coinId', data->>'startDate'
-   LIMIT $3`;
+   LIMIT $3 OFFSET $4`;
 
 /** The most recent jobs first; none when the queue was never created in this database. */
 export async function listRuns(
-  databaseUrl: string,
+  db: Queryable,
   schema: string,
-  { limit, states }: RunsQuery,
+  { limit, offset = 0, states, queues }: RunsQuery,
 ): Promise<Run[]> {
+  if (!(await queueExists(db, schema))) return [];
+  const { rows } = await db.query(SELECT_RUNS(schema), [
+    queues ?? Object.values(QUEUES),
+    states ?? null,
+    limit,
+    offset,
+  ]);
+  return rows as Run[];
+}
+
+/** Whether pg-boss's tables are in this database (a job was ever queued or a worker started). */
+export async function queueExists(db: Queryable, schema: string): Promise<boolean> {
+  const { rows } = await db.query('SELECT to_regclass($1) AS job', [`${schema}.job`]);
+  return (rows[0] as { job: string | null }).job !== null;
+}
+
+/** Runs `work` on a connection of its own to `databaseUrl`, closed afterwards (the commands' way). */
+export async function withClient<T>(databaseUrl: string, work: (db: Queryable) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000 });
   await client.connect();
   try {
-    const exists = await client.query('SELECT to_regclass($1) AS job', [`${schema}.job`]);
-    if (exists.rows[0].job === null) return [];
-    const { rows } = await client.query(SELECT_RUNS(schema), [Object.values(QUEUES), states ?? null, limit]);
-    return rows as Run[];
+    return await work(client);
   } finally {
     await client.end();
   }

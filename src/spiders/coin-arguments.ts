@@ -2,12 +2,9 @@
  * The arguments every coin spider takes: coins and a range of days (`--coin-id`, `--start-date`,
  * `--end-date`, or `-a coin-id=...`), with the checks and messages the CLI has always given.
  */
+import { CheckedCoinRange, checkDayRange, coinIdProblem } from '../core/crawl-args';
 import { UsageError } from '../core/errors';
 import type { ArgumentSpec, GivenArgument } from '../core/spider-arguments';
-import { todayUtc } from '../util/dates';
-
-/** CoinGecko ids: lowercase letters, digits and dashes (`bitcoin`, `usd-coin`, `0x`). */
-const COIN_ID = /^[a-z0-9][a-z0-9-]*$/;
 
 export interface CoinRangeArgs {
   /** The coins, deduplicated, in the order given. */
@@ -16,13 +13,6 @@ export interface CoinRangeArgs {
   startDate: string;
   /** Last day (inclusive), ISO `YYYY-MM-DD`. */
   endDate: string;
-}
-
-/** What is wrong with a coin id, or undefined. */
-export function coinIdProblem(id: string): string | undefined {
-  return COIN_ID.test(id)
-    ? undefined
-    : 'not a CoinGecko id (lowercase letters, digits and dashes, e.g. bitcoin)';
 }
 
 export const COIN_ARGUMENT: ArgumentSpec = {
@@ -42,21 +32,10 @@ export const RANGE_ARGUMENTS: readonly ArgumentSpec[] = [
   },
 ];
 
-/** The range checked together: the end not before the start, neither after today (UTC). */
-export function checkRange(
-  startDate: string,
-  endDate: string | undefined,
-  today = todayUtc(),
-): [string, string] {
+/** The range checked together: the end (default the start) not before the start, neither after today (UTC). */
+export function checkRange(startDate: string, endDate: string | undefined): [string, string] {
   const end = endDate ?? startDate;
-  if (end < startDate) throw new UsageError(`--end-date ${end} is before --start-date ${startDate}`);
-  for (const [flag, day] of [
-    ['--start-date', startDate],
-    ['--end-date', end],
-  ]) {
-    if (day > today)
-      throw new UsageError(`${flag} ${day} is after today (${today}, UTC): there is no data yet`);
-  }
+  checkDayRange(startDate, end);
   return [startDate, end];
 }
 
@@ -68,10 +47,10 @@ export function checkCoinRange(values: Record<string, unknown>): CoinRangeArgs {
   return { coinId, startDate, endDate };
 }
 
-/** A checked coin range as the arguments of a crawl (for `daily` and the queue's jobs). */
-export function coinRangeArguments({ coinId, startDate, endDate }: CoinRangeArgs): GivenArgument[] {
+/** Checked coins and days as the arguments of a crawl (for `daily` and the queue's jobs). */
+export function coinRangeArguments({ coinIds, startDate, endDate }: CheckedCoinRange): GivenArgument[] {
   return [
-    { name: 'coin-id', text: coinId, source: '--coin-id' },
+    { name: 'coin-id', text: coinIds, source: '--coin-id' },
     { name: 'start-date', text: startDate, source: '--start-date' },
     { name: 'end-date', text: endDate, source: '--end-date' },
   ];

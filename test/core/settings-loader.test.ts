@@ -204,4 +204,25 @@ describe('resolveSettings', () => {
     expect(JSON.stringify(describeSettings(settings))).not.toContain('CG-secret-123');
     expect(describeSettings(settings).API_KEY).toBe('***');
   });
+
+  it('reads the status page settings: SERVE_TOKEN from its env name, a secret, 16 characters or more', () => {
+    const settings = resolveSettings({
+      env: { SERVE_TOKEN: 'serve-secret-0123456789', CRAWLER_SERVE_PORT: '9090' },
+      flags: [{ flag: '--host', setting: 'SERVE_HOST', text: '0.0.0.0' }],
+    });
+    expect([settings.SERVE_TOKEN, settings.SERVE_PORT, settings.SERVE_HOST]).toEqual([
+      'serve-secret-0123456789',
+      9090,
+      '0.0.0.0',
+    ]);
+    expect(resolveSettings().SERVE_HOST).toBe('127.0.0.1');
+    expect(resolveSettings().SERVE_PORT).toBe(8080);
+    expect(JSON.stringify(describeSettings(settings))).not.toContain('serve-secret');
+    expect(() => resolveSettings({ env: { SERVE_TOKEN: 'short-secret' } })).toThrow(
+      'environment variable SERVE_TOKEN: invalid value *** for SERVE_TOKEN: expected at least 16 characters',
+    );
+    expect(() =>
+      resolveSettings({ flags: [{ flag: '--port', setting: 'SERVE_PORT', text: '65536' }] }),
+    ).toThrow('--port: invalid value "65536" for SERVE_PORT: expected a whole number from 0 to 65535');
+  });
 });

@@ -3,7 +3,7 @@
  * result alone on stdout, as JSON, CSV or the default table; bad names and flags are one line, exit 2.
  * Expected values are computed here from the CSV rows.
  */
-import { formatCsv, formatTable } from '../../src/cli/row-format';
+import { formatCsv, formatTable } from '../../src/util/row-format';
 import { openDatabase } from '../../src/db/data-source';
 import { PriceStore } from '../../src/db/price-store';
 import type { CoinHistoryItem } from '../../src/items/coin-history-item';

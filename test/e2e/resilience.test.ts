@@ -36,13 +36,14 @@ function expectCsvPrices(dataDir: string, days: number) {
   expect(readdirSync(join(dataDir, 'raw')).filter((name) => !name.endsWith('.json'))).toEqual([]);
 }
 
+/** Waits for `count` finished day files; generous, since a loaded machine can be slow to start a crawl. */
 async function waitForFiles(dataDir: string, count: number) {
-  for (let i = 0; i < 600; i++) {
+  for (let i = 0; i < 1800; i++) {
     const dir = join(dataDir, 'raw');
     if (existsSync(dir) && readdirSync(dir).filter((n) => n.endsWith('.json')).length >= count) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`fewer than ${count} files after 30 s`);
+  throw new Error(`fewer than ${count} files after 90 s`);
 }
 
 describe('faults and an untold rate limit', () => {

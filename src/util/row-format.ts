@@ -1,30 +1,10 @@
 /**
  * Rows of a query or listing, printed for people (an aligned table) or for programs (CSV, JSON):
- * used by `report` and `runs`.
+ * used by `report` and `runs`, and by the status page's CSV downloads.
  */
-
-import { UsageError } from '../core/errors';
-import { last } from './options';
 
 export const REPORT_FORMATS = ['table', 'csv', 'json'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
-
-/** The `--format` flag of the commands that print rows. */
-export const formatOption = {
-  alias: 'f',
-  type: 'string',
-  coerce: last,
-  default: 'table',
-  describe: `Output: ${REPORT_FORMATS.join(', ')}`,
-} as const;
-
-export function checkFormat(text: unknown): ReportFormat {
-  const format = String(text ?? 'table');
-  if (!(REPORT_FORMATS as readonly string[]).includes(format)) {
-    throw new UsageError(`--format ${JSON.stringify(format)}: expected one of ${REPORT_FORMATS.join(', ')}`);
-  }
-  return format as ReportFormat;
-}
 
 export type Row = Record<string, unknown>;
 

@@ -16,8 +16,8 @@
 import type { Agent, AgentOptions } from 'node:http';
 import { BlockList, isIP } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
-import { HttpProxyAgent } from 'http-proxy-agent';
-import { HttpsProxyAgent } from 'https-proxy-agent';
+import type { HttpProxyAgent } from 'http-proxy-agent';
+import type { HttpsProxyAgent } from 'https-proxy-agent';
 import { UsageError } from './errors';
 
 /** Values as in the HTTP_PROXY, HTTPS_PROXY and NO_PROXY environment variables; '' for none. */
@@ -39,6 +39,19 @@ export interface ProxyRoute {
   proxy: string;
 }
 
+/**
+ * The proxy agents' classes, loaded on first use: the two packages (and their dependencies) take a
+ * tenth of a second or more to load, which a crawl without a proxy, the usual case, need not pay.
+ */
+function proxyAgents(): { HttpProxyAgent: typeof HttpProxyAgent; HttpsProxyAgent: typeof HttpsProxyAgent } {
+  /* eslint-disable @typescript-eslint/no-require-imports -- a lazy load; `import()` would make this async */
+  return {
+    HttpProxyAgent: (require('http-proxy-agent') as typeof import('http-proxy-agent')).HttpProxyAgent,
+    HttpsProxyAgent: (require('https-proxy-agent') as typeof import('https-proxy-agent')).HttpsProxyAgent,
+  };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+}
+
 export class ProxyRoutes {
   private readonly http: ProxyRoute | undefined;
   private readonly https: ProxyRoute | undefined;
@@ -48,11 +61,11 @@ export class ProxyRoutes {
     const httpProxy = parseProxyUrl('HTTP_PROXY', settings.httpProxy);
     const httpsProxy = parseProxyUrl('HTTPS_PROXY', settings.httpsProxy);
     this.http = httpProxy && {
-      agent: new HttpProxyAgent(httpProxy, agentOptions),
+      agent: new (proxyAgents().HttpProxyAgent)(httpProxy, agentOptions),
       proxy: redactUrl(httpProxy.href),
     };
     this.https = httpsProxy && {
-      agent: new HttpsProxyAgent(httpsProxy, agentOptions),
+      agent: new (proxyAgents().HttpsProxyAgent)(httpsProxy, agentOptions),
       proxy: redactUrl(httpsProxy.href),
     };
     this.noProxy = new NoProxy(settings.noProxy);

@@ -17,4 +17,4 @@ done
 
 args=("$@")
 [ ${#args[@]} -gt 0 ] || args=(--coin-id bitcoin --start-date 2017-12-15 --end-date 2017-12-30)
-node --import tsx crawl.ts "${args[@]}" --api-url "http://127.0.0.1:$port/api/v3"
+node dist/crawl.js "${args[@]}" --api-url "http://127.0.0.1:$port/api/v3"

@@ -1,13 +1,14 @@
 /**
  * `crawl.ts crawl` (the default command): everything checked and opened first (crawl-setup.ts),
- * then one crawl. Returns the exit code: 0 all stored, 1 some requests or items failed or the crawl
- * was stopped. Ctrl-C or SIGTERM stops gracefully; a second one quits at once.
+ * then one crawl. Returns the exit code: 0 all stored, 1 some requests or items failed, 130 stopped
+ * by a signal. Ctrl-C or SIGTERM stops gracefully; a second one quits at once.
  */
 import { createLogger, flushLogger } from '../core/logger';
 import { Progress } from '../core/progress';
 import type { Settings } from '../settings';
 import { PreparedCrawl, prepareCrawl } from './crawl-setup';
 import { runCrawl } from './run-crawl';
+import { crawlExitCode } from './exit-codes';
 import { stopOnSignals } from './signals';
 
 export async function runCrawlCommand(
@@ -38,7 +39,7 @@ export async function runInForeground(crawl: PreparedCrawl, intro?: string): Pro
       stopSignal: signals.signal,
       resumeHint: resumeHint(settings),
     });
-    return outcome.complete ? 0 : 1;
+    return crawlExitCode(outcome.complete, signals.signal.aborted);
   } finally {
     signals.dispose();
     await crawl.close();

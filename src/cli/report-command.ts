@@ -6,17 +6,18 @@
  * (`--end-date`); each NULL when not given. Logs go to stderr, so stdout holds the result alone.
  */
 import { promises as fs, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors';
 import { createLogger, flushLogger } from '../core/logger';
 import { openPriceStore } from '../db/open-store';
 import { validateDayFilter } from './crawl-args';
 import { commonOptions, rangeOptions, settingsFromArgv } from './options';
+import { PROJECT_ROOT } from '../util/project-root';
 import { checkFormat, formatOption, formatRows, Row } from './row-format';
 
 /** Where the reports live: one query per `.sql` file, named by the file. */
-export const QUERIES_DIR = resolve(__dirname, '../../sql/queries');
+export const QUERIES_DIR = join(PROJECT_ROOT, 'sql', 'queries');
 
 /** The reports there are: the `.sql` files of QUERIES_DIR, without the extension, sorted. */
 export function knownReports(dir = QUERIES_DIR): string[] {

@@ -1,5 +1,5 @@
 /**
- * `crawl.ts runs`: the recent jobs of the queue (daily, backfill, and the schedule's own), newest
+ * `coingecko-crawler runs`: the recent jobs of the queue (daily, backfill, and the schedule's own), newest
  * first, with coin, days, state, attempts, items stored, duration and the last error. A table for
  * people; `--format json` (or csv) for programs.
  */
@@ -7,7 +7,7 @@ import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors';
 import { listRuns } from '../scheduler/runs';
 import { queueUnreachable, requireDatabaseUrl } from '../scheduler/queue';
-import { commonOptions, last, settingsFromArgv } from './options';
+import { commonOptions, numberFlag, settingsFromArgv } from './options';
 import { checkFormat, formatOption, formatRows, Row } from './row-format';
 
 const STATES = ['created', 'retry', 'active', 'completed', 'failed', 'cancelled'];
@@ -15,7 +15,7 @@ const STATES = ['created', 'retry', 'active', 'completed', 'failed', 'cancelled'
 export function runsOptions<T>(yargs: Argv<T>) {
   return commonOptions(yargs)
     .option('format', formatOption)
-    .option('limit', { type: 'string', coerce: last, default: '50', describe: 'How many jobs, newest first' })
+    .option('limit', { ...numberFlag('limit', 'How many jobs, newest first'), default: 50 })
     .option('state', {
       type: 'string',
       array: true,

@@ -16,6 +16,7 @@ import { JobWorker } from '../scheduler/job-worker';
 import { jobOptions, openJobQueue, QUEUES, requireDatabaseUrl } from '../scheduler/queue';
 import type { Settings } from '../settings';
 import { DEFAULT_SETTINGS } from '../settings';
+import { EXIT } from './exit-codes';
 import { commonOptions, fetchOptions, last, settingsFromArgv } from './options';
 import { stopOnSignals } from './signals';
 
@@ -66,7 +67,8 @@ export async function runWorkerCommand(
       });
       logger.info(
         `scheduled: daily jobs for ${settings.DAILY_COINS.join(', ')} at "${settings.SCHEDULE_CRON}" ` +
-          `(${settings.SCHEDULE_TIMEZONE}), each with ${settings.DAILY_CATCHUP_DAYS} days of catch-up`,
+          `(${settings.SCHEDULE_TIMEZONE}), each with ${settings.DAILY_CATCHUP_DAYS} days of catch-up; ` +
+          `next at ${nextFiring(settings)}`,
       );
     }
     if (runsJobs) {
@@ -84,13 +86,23 @@ export async function runWorkerCommand(
         signals.signal.aborted ? resolve(undefined) : signals.signal.addEventListener('abort', resolve),
       );
     }
-    logger.info('stopped');
-    return 0;
+    if (!signals.signal.aborted) return EXIT.OK;
+    logger.warn(
+      `stopped (${String(signals.signal.reason)}): start it again to go on; ` +
+        'queued jobs wait in the queue, a released one runs again from the days not stored yet',
+    );
+    return EXIT.SIGNAL;
   } finally {
     signals.dispose();
     await boss.stop({ graceful: false });
     await flushLogger(logger);
   }
+}
+
+/** When the schedule fires next, in UTC (ISO 8601, to the minute). */
+function nextFiring(settings: Settings): string {
+  const next = cronParser.parseExpression(settings.SCHEDULE_CRON, { tz: settings.SCHEDULE_TIMEZONE }).next();
+  return `${next.toDate().toISOString().slice(0, 16)}Z`;
 }
 
 function checkCron(settings: Settings): void {

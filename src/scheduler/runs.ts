@@ -1,6 +1,6 @@
 /**
  * The recent jobs, read from pg-boss's own tables (the job table, and the archive where pg-boss
- * moves old ones): what `crawl.ts runs` prints.
+ * moves old ones): what `coingecko-crawler runs` prints.
  */
 import { Client } from 'pg';
 import { QUEUES } from './queue';

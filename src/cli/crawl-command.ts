@@ -8,6 +8,7 @@ import { Progress } from '../core/progress';
 import type { Settings } from '../settings';
 import { PreparedCrawl, prepareCrawl } from './crawl-setup';
 import { runCrawl } from './run-crawl';
+import { logCrawlAdvice, logCrawlIntro } from './crawl-notices';
 import { crawlExitCode } from './exit-codes';
 import { stopOnSignals } from './signals';
 
@@ -33,12 +34,14 @@ export async function runInForeground(crawl: PreparedCrawl, intro?: string): Pro
   const signals = stopOnSignals(logger, 'stopping after the requests in flight');
   try {
     if (intro) logger.info(intro);
+    logCrawlIntro(settings, logger);
     const outcome = await runCrawl(crawl, {
       logger,
       progress,
       stopSignal: signals.signal,
       resumeHint: resumeHint(settings),
     });
+    logCrawlAdvice(settings, logger, outcome);
     return crawlExitCode(outcome.complete, signals.signal.aborted);
   } finally {
     signals.dispose();

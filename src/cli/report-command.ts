@@ -1,6 +1,7 @@
 /**
- * `crawl.ts report NAME`: runs the stored query `sql/queries/NAME.sql` on the database (DATABASE_URL,
- * or the embedded one) and prints its result on stdout, as an aligned table (default), CSV or JSON.
+ * `coingecko-crawler report NAME`: runs the stored query `sql/queries/NAME.sql` on the database
+ * (DATABASE_URL, or the embedded one), read only, and prints its result on stdout, as an aligned
+ * table (default), CSV (always with its header) or JSON. A database with no stored price is exit 1.
  * Every query takes the same three positional parameters, from the same flags as `reprocess`:
  * `$1` coin ids, comma-separated (`--coin-id`), `$2` first day (`--start-date`), `$3` last day
  * (`--end-date`); each NULL when not given. Logs go to stderr, so stdout holds the result alone.
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors';
 import { createLogger, flushLogger } from '../core/logger';
-import { openPriceStore } from '../db/open-store';
+import { openStoredPrices, queryWithColumns } from '../db/open-readonly';
 import { validateDayFilter } from './crawl-args';
 import { commonOptions, rangeOptions, settingsFromArgv } from './options';
 import { PROJECT_ROOT } from '../util/project-root';
@@ -66,14 +67,20 @@ export async function runReportCommand(
 
   const logger = createLogger({ level: settings.LOG_LEVEL, file: settings.LOG_FILE || undefined });
   try {
-    const { dataSource, description } = await openPriceStore(settings, () => logger);
-    let rows: Row[];
+    // Read only: a report never creates tables, nor a database under a mistyped --data-dir.
+    const { dataSource, description } = await openStoredPrices(settings);
+    if (!dataSource) {
+      logger.error(`no stored prices in ${description}; crawl with --db-store first`);
+      return 1;
+    }
+    let result: { rows: Row[]; columns: string[] };
     try {
-      rows = (await dataSource.query(sql, params)) as Row[];
+      result = await queryWithColumns(dataSource, sql, params);
     } finally {
       await dataSource.destroy();
     }
-    const output = formatRows(rows, format);
+    const { rows, columns } = result;
+    const output = formatRows(rows, format, columns);
     await new Promise<void>((done, fail) =>
       process.stdout.write(output, (error) => (error ? fail(error) : done())),
     );

@@ -29,11 +29,16 @@ export function describeDatabase({ databaseUrl, dataDir }: DatabaseOptions): str
   }
 }
 
-export function createDataSource({ databaseUrl, dataDir }: DatabaseOptions): DataSource {
+export function createDataSource(
+  { databaseUrl, dataDir }: DatabaseOptions,
+  { readOnly = false }: { readOnly?: boolean } = {},
+): DataSource {
   const common = { entities: ENTITIES, migrations: MIGRATIONS, synchronize: false, logging: false } as const;
   if (databaseUrl) {
-    // A dead server must fail fast at start, not hang the crawl.
-    return new DataSource({ type: 'postgres', url: databaseUrl, connectTimeoutMS: 10_000, ...common });
+    // A dead server must fail fast at start, not hang the crawl. Read-only sessions (`report`) are
+    // refused any write by the server itself.
+    const extra = readOnly ? { options: '-c default_transaction_read_only=on' } : undefined;
+    return new DataSource({ type: 'postgres', url: databaseUrl, connectTimeoutMS: 10_000, extra, ...common });
   }
   return new DataSource({
     type: 'postgres',

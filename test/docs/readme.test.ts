@@ -99,3 +99,11 @@ it('the layout table has a row for every folder of src/, and every path it names
   // dist/ is built by `npm ci`, so it exists wherever the tests run.
   expect(paths.filter((path) => !existsSync(join(PROJECT_ROOT, path)))).toEqual([]);
 });
+
+it('.env.example has every environment variable a run reads, and names no setting that does not exist', () => {
+  const example = readFileSync(join(PROJECT_ROOT, '.env.example'), 'utf8');
+  const names = [...example.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]);
+  expect(Object.values(ENV_ALIASES).filter((name) => !names.includes(name as string))).toEqual([]);
+  const crawlerNames = names.filter((name) => name.startsWith('CRAWLER_')).map((name) => name.slice(8));
+  expect(crawlerNames.filter((name) => !(name in DEFAULT_SETTINGS))).toEqual([]);
+});

@@ -141,7 +141,16 @@ test('the scheduler keeps the 03:00 UTC cron, and its job stores the three coins
 
   await fireSchedule('2024-06-01');
   await settled(QUEUES.daily, 3);
-  expect(await stop(scheduler)).toMatchObject({ code: 130 });
+  const stopped = await stop(scheduler);
+  expect(stopped).toMatchObject({ code: 130 });
+  // When it fires next, that the queue ran dry, and one line per job, not the whole stats.
+  expect(stopped.stderr).toMatch(/each with 3 days of catch-up; next at \d{4}-\d\d-\d\dT03:00Z/);
+  expect(stopped.stderr).toContain('queue empty: waiting for jobs');
+  expect(stopped.stderr).toMatch(
+    /daily bitcoin:2024-06-01: completed: 3 items stored, 0 days already stored, 3 requests \(0 failed\) in /,
+  );
+  expect(stopped.stderr).not.toContain('Dumping crawl stats');
+  expect(stopped.stderr).toMatch(/stopped \(SIGTERM\): start it again/);
 
   for (const coinId of ['bitcoin', 'ethereum', 'cardano'] as const) {
     const rows = await storedDays(coinId);
@@ -217,7 +226,9 @@ test('a backfill given twice is queued once while its jobs wait', async () => {
       .split('\n')
       .map((line) => line.replace('queued:', 'already queued (created):')),
   );
-  expect(again.stderr).toContain('0 of 4 backfill jobs queued');
+  expect(again.stderr).toContain(
+    '0 of 4 backfill jobs queued; a worker runs them (see: coingecko-crawler runs)',
+  );
 });
 
 test('two workers share a backfill, each day fetched and stored once', async () => {

@@ -2,7 +2,8 @@
 // 2,000-day crawl to JSON files, against one mock API, so BENCHMARKS.md can say how the port compares.
 // Run: npm run bench:throughput  (or: npx tsx bench/throughput.ts). Env: ROUNDS (default 3),
 // QUIET_WAIT_S (default 120: before each run, wait up to this long for the machine to be idle),
-// CRAWLER_DIR (default: this tree; where crawl.ts is run from).
+// CRAWLER_DIR (default: this tree; where the crawler is run from), OURS_FROM=source (run crawl.ts with tsx
+// instead of the compiled dist/crawl.js, for a commit from before the build).
 import { loadavg, tmpdir } from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';

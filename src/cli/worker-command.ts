@@ -6,7 +6,7 @@
  * other machines, against the same DATABASE_URL. SIGTERM or Ctrl-C: no new job is taken, the running
  * one stops after its requests in flight and goes back to the queue; a second signal quits at once.
  */
-import cronParser from 'cron-parser';
+import type CronParser from 'cron-parser';
 import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors';
 import { createLogger, flushLogger } from '../core/logger';
@@ -46,7 +46,9 @@ export async function runWorkerCommand(
   // Jobs always store to the database: that is where the queue is, and what every worker shares.
   const settings = settingsFromArgv({ ...argv, 'db-store': 'true' }, env);
   requireDatabaseUrl(settings);
-  if (schedule) checkCron(settings);
+  // Loaded here, not at start-up: only `schedule` uses it.
+  const cronParser = schedule ? (await import('cron-parser')).default : undefined;
+  if (cronParser) checkCron(cronParser, settings);
   const runsJobs = !schedule || argv.worker !== false;
 
   const logger = createLogger({ level: settings.LOG_LEVEL, file: settings.LOG_FILE || undefined });
@@ -68,7 +70,7 @@ export async function runWorkerCommand(
       logger.info(
         `scheduled: daily jobs for ${settings.DAILY_COINS.join(', ')} at "${settings.SCHEDULE_CRON}" ` +
           `(${settings.SCHEDULE_TIMEZONE}), each with ${settings.DAILY_CATCHUP_DAYS} days of catch-up; ` +
-          `next at ${nextFiring(settings)}`,
+          `next at ${nextFiring(cronParser as typeof CronParser, settings)}`,
       );
     }
     if (runsJobs) {
@@ -100,12 +102,12 @@ export async function runWorkerCommand(
 }
 
 /** When the schedule fires next, in UTC (ISO 8601, to the minute). */
-function nextFiring(settings: Settings): string {
+function nextFiring(cronParser: typeof CronParser, settings: Settings): string {
   const next = cronParser.parseExpression(settings.SCHEDULE_CRON, { tz: settings.SCHEDULE_TIMEZONE }).next();
   return `${next.toDate().toISOString().slice(0, 16)}Z`;
 }
 
-function checkCron(settings: Settings): void {
+function checkCron(cronParser: typeof CronParser, settings: Settings): void {
   try {
     cronParser.parseExpression(settings.SCHEDULE_CRON, { tz: settings.SCHEDULE_TIMEZONE });
   } catch (error) {

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
+import { UsageError } from '../core/errors';
 import type { Settings } from '../settings';
 
 export interface StoredPrices {
@@ -17,7 +18,6 @@ export interface StoredPrices {
 
 export async function openStoredPrices(settings: Settings): Promise<StoredPrices> {
   const { createDataSource, describeDatabase, errorSummary } = await import('./data-source.js');
-  const { UsageError } = await import('../core/errors.js');
   const options = { databaseUrl: settings.DATABASE_URL, dataDir: settings.DATA_DIR };
   const description = describeDatabase(options);
   // PGlite would create a database in any folder it is given: look for one first (PG_VERSION is the

@@ -15,7 +15,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type PgBoss from 'pg-boss';
 import type { Logger } from 'winston';
-import { errorSummary } from '../db/data-source';
+import { errorSummary } from '../db/describe';
 import { describeJobOutput } from './job-output';
 import { JobError, JobHandler } from './job-handlers';
 import { QueueName, QUEUES } from './queue';

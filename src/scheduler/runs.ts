@@ -2,7 +2,7 @@
  * The recent jobs, read from pg-boss's own tables (the job table, and the archive where pg-boss
  * moves old ones): what `coingecko-crawler runs` prints.
  */
-import { Client } from 'pg';
+
 import { QUEUES } from './queue';
 
 export interface Run {
@@ -57,6 +57,8 @@ export async function listRuns(
   schema: string,
   { limit, states }: RunsQuery,
 ): Promise<Run[]> {
+  // Loaded here, not at start-up: only `runs` uses it.
+  const { Client } = await import('pg');
   const client = new Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000 });
   await client.connect();
   try {

@@ -13,16 +13,29 @@ export const last = <T>(value: T | T[]): T => (Array.isArray(value) ? value[valu
 
 const text = (describe: string) => ({ type: 'string' as const, coerce: last, describe });
 
-/** A number flag (`[number]` in --help); a value that is not a number is one line naming the flag. */
+/**
+ * A number flag (`[number]` in --help). yargs turns a value that is not a number into NaN; the value
+ * as typed is handed on instead, so the check that follows (a setting's, or the command's own) names it.
+ */
 export const numberFlag = (flag: string, describe: string) => ({
   type: 'number' as const,
   describe,
   coerce: (value: number | number[]) => {
     const n = last(value);
-    if (typeof n !== 'number' || Number.isNaN(n)) throw new UsageError(`--${flag}: expected a number`);
-    return n;
+    return typeof n === 'number' && !Number.isNaN(n) ? n : (typedValue(flag) ?? String(n));
   },
 });
+
+/** The last value typed after `--flag` (or `--flag=value`) on this process's command line. */
+function typedValue(flag: string): string | undefined {
+  let typed: string | undefined;
+  const args = process.argv;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === `--${flag}`) typed = args[i + 1] ?? '';
+    else if (args[i].startsWith(`--${flag}=`)) typed = args[i].slice(flag.length + 3);
+  }
+  return typed;
+}
 
 export function commonOptions<T>(yargs: Argv<T>) {
   return yargs

@@ -101,7 +101,7 @@ it('a number flag that is not a number is one line and exit 2', async () => {
   expect([result.code, result.stdout, result.stderr]).toEqual([
     2,
     '',
-    'crawl: error: --concurrency: expected a number (see --help)\n',
+    'crawl: error: --concurrency: invalid value "eight" for CONCURRENT_REQUESTS: expected a number (see --help)\n',
   ]);
 });
 

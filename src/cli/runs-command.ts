@@ -27,7 +27,7 @@ export async function runRunsCommand(argv: Record<string, unknown>, env: NodeJS.
   const format = checkFormat(argv.format);
   const limit = Number(argv.limit);
   if (!Number.isInteger(limit) || limit < 1) {
-    throw new UsageError(`--limit ${JSON.stringify(argv.limit)}: expected a whole number >= 1`);
+    throw new UsageError(`--limit ${JSON.stringify(String(argv.limit))}: expected a whole number >= 1`);
   }
   const states = (argv.state as string[] | undefined)?.flatMap((text) => text.split(','));
   const unknown = states?.find((state) => !STATES.includes(state));

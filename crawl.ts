@@ -1,13 +1,17 @@
+#!/usr/bin/env node
 /**
  * The command line: `crawl` (the default), `daily`, the job queue's `schedule`, `worker`, `backfill`
- * and `runs`, and `list`, `reprocess`, `plot`, `report`, `serve`, `migrate`. Bad usage is one line on stderr
- * and exit code 2; a crawl exits 0 when every requested day was stored and 1 when some failed.
+ * and `runs`, and `list`, `reprocess`, `plot`, `report`, `serve`, `migrate`. Installed as the
+ * `coingecko-crawler` bin (compiled to dist/crawl.js by `npm ci`); tests run it from source with tsx.
+ * Exit codes (src/cli/exit-codes.ts): 0 all stored, 1 some days failed, 2 bad usage (one line on
+ * stderr), 130 stopped by a signal, 70 an internal error.
  */
+import { config as loadDotEnv } from 'dotenv';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { runCrawlCommand } from './src/cli/crawl-command';
 import { runMigrateCommand } from './src/cli/migrate-command';
-import { commonOptions, crawlOptions, rangeOptions } from './src/cli/options';
+import { commonOptions, crawlOptions, numberFlag, rangeOptions } from './src/cli/options';
 import { DEFAULT_PLOT_COINS, runPlotCommand } from './src/cli/plot-command';
 import { runReprocessCommand } from './src/cli/reprocess-command';
 import { reportOptions, runReportCommand } from './src/cli/report-command';
@@ -20,6 +24,9 @@ import { runWorkerCommand, scheduleOptions, workerOptions } from './src/cli/work
 import { spiderHelp, spiderNamedIn } from './src/cli/spider-help';
 import { UsageError } from './src/core/errors';
 import { DEFAULT_SPIDER } from './src/spiders';
+import { debugRequested, reportFatalError } from './src/cli/fatal-error';
+import { COMMAND_NAME } from './src/cli/command-name';
+import { packageVersion } from './src/util/project-root';
 
 const EXAMPLES: [string, string][] = [
   [
@@ -35,8 +42,8 @@ const EXAMPLES: [string, string][] = [
     "the original's spelling",
   ],
   [
-    '$0 -c bitcoin -s 2024-01-01 --api-url http://127.0.0.1:8000/api/v3',
-    'against the mock API (npm run mock-api)',
+    '$0 -c bitcoin -s 2017-12-15 --api-url http://127.0.0.1:8000/api/v3',
+    'against the mock API (npm run mock-api -- --port 8000; the URL needs /api/v3)',
   ],
   ['$0 --spider coingecko_top -a top=100 -s 2025-12-02 -e 2026-12-01', 'the top 100 coins, a year of days'],
   ['$0 --spider catalogue_example --help', "a spider's own arguments and settings"],
@@ -47,10 +54,28 @@ const EXAMPLES: [string, string][] = [
   ['$0 list', 'the spiders there are'],
 ];
 
-async function main(argv: string[]): Promise<number> {
+/**
+ * The environment of this run: the process's, plus the `.env` file of the working folder (if there
+ * is one) for the names the process does not set: a variable set in the shell wins.
+ */
+function readEnvironment(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  loadDotEnv({ processEnv: env as Record<string, string>, quiet: true });
+  return env;
+}
+
+/** The examples, one command to a line and its meaning below it, so no command is ever wrapped. */
+function examplesText(): string {
+  const lines = EXAMPLES.map(
+    ([command, meaning]) => `  ${command.replace('$0', COMMAND_NAME)}\n      ${meaning}`,
+  );
+  return `Examples:\n${lines.join('\n')}`;
+}
+
+async function main(argv: string[], env: NodeJS.ProcessEnv, seen: { argv?: Record<string, unknown> }) {
   let exitCode = 0;
   const cli = yargs(argv)
-    .scriptName('crawl')
+    .scriptName(COMMAND_NAME)
     .usage('$0 [crawl] --coin-id ID... --start-date YYYY-MM-DD [--end-date YYYY-MM-DD] [options]')
     .command(
       ['crawl', '$0'],
@@ -61,7 +86,7 @@ async function main(argv: string[]): Promise<number> {
         return help ? crawlOptions(y).epilogue(help) : crawlOptions(y);
       },
       async (args) => {
-        exitCode = await runCrawlCommand(args, process.env);
+        exitCode = await runCrawlCommand(args, env);
       },
     )
     .command(
@@ -69,7 +94,7 @@ async function main(argv: string[]): Promise<number> {
       'The daily job once: the day (default today, UTC) and any missing day before it, to files and database',
       (y) => dailyOptions(y),
       async (args) => {
-        exitCode = await runDailyCommand(args, process.env);
+        exitCode = await runDailyCommand(args, env);
       },
     )
     .command(
@@ -77,7 +102,7 @@ async function main(argv: string[]): Promise<number> {
       'Queue the daily jobs on a cron schedule (default 03:00 UTC) and run jobs (needs DATABASE_URL)',
       (y) => scheduleOptions(y),
       async (args) => {
-        exitCode = await runWorkerCommand(args, process.env, { schedule: true });
+        exitCode = await runWorkerCommand(args, env, { schedule: true });
       },
     )
     .command(
@@ -85,7 +110,7 @@ async function main(argv: string[]): Promise<number> {
       'Run queued jobs (daily and backfill); start several, here or on other machines',
       (y) => workerOptions(y),
       async (args) => {
-        exitCode = await runWorkerCommand(args, process.env, { schedule: false });
+        exitCode = await runWorkerCommand(args, env, { schedule: false });
       },
     )
     .command(
@@ -93,7 +118,7 @@ async function main(argv: string[]): Promise<number> {
       'Queue a range of days as jobs, one per coin and month, for the workers',
       (y) => backfillOptions(y),
       async (args) => {
-        exitCode = await runBackfillCommand(args, process.env);
+        exitCode = await runBackfillCommand(args, env);
       },
     )
     .command(
@@ -101,7 +126,7 @@ async function main(argv: string[]): Promise<number> {
       'The recent jobs: coin, days, state, attempts, items stored, duration, error',
       (y) => runsOptions(y),
       async (args) => {
-        exitCode = await runRunsCommand(args, process.env);
+        exitCode = await runRunsCommand(args, env);
       },
     )
     .command(
@@ -120,7 +145,7 @@ async function main(argv: string[]): Promise<number> {
       'Load stored day files into the database again, without the network',
       (y) => commonOptions(rangeOptions(y, false)),
       async (args) => {
-        exitCode = await runReprocessCommand(args, process.env);
+        exitCode = await runReprocessCommand(args, env);
       },
     )
     .command(
@@ -134,10 +159,10 @@ async function main(argv: string[]): Promise<number> {
             array: true,
             describe: `Coins to chart (default ${DEFAULT_PLOT_COINS.join(' ')})`,
           })
-          .option('days', { type: 'string', default: '30', describe: 'How many of the last stored days' })
+          .option('days', { ...numberFlag('days', 'How many of the last stored days'), default: 30 })
           .option('out-dir', { type: 'string', describe: 'Where the charts go (setting FIGURES_DIR)' }),
       async (args) => {
-        exitCode = await runPlotCommand(args, process.env);
+        exitCode = await runPlotCommand(args, env);
       },
     )
     .command(
@@ -145,7 +170,7 @@ async function main(argv: string[]): Promise<number> {
       'Run a stored query (sql/queries/NAME.sql) on the database and print its result',
       (y) => reportOptions(y),
       async (args) => {
-        exitCode = await runReportCommand(args, process.env);
+        exitCode = await runReportCommand(args, env);
       },
     )
     .command(
@@ -153,36 +178,40 @@ async function main(argv: string[]): Promise<number> {
       'Create or update the database tables (runs before every crawl that stores, too)',
       (y) => commonOptions(y),
       async (args) => {
-        exitCode = await runMigrateCommand(args, process.env);
+        exitCode = await runMigrateCommand(args, env);
       },
     )
-    .example(EXAMPLES)
+    .epilogue(examplesText())
+    .middleware((parsed) => {
+      seen.argv = parsed;
+    })
     .strict()
     .help()
-    .version(false)
+    .version(packageVersion())
+    // Descriptions wrap at the terminal's width; the examples (in the epilogue) never do.
     .wrap(Math.min(120, process.stdout.columns || 120))
     .fail((message, error) => {
-      throw error ?? new UsageError(message);
+      // yargs' own errors (an unknown flag, a number flag's check) are bad usage; a command's are its own.
+      if (!error || error.name === 'YError') throw new UsageError(message);
+      throw error;
     });
   await cli.parseAsync();
   return exitCode;
 }
 
-main(hideBin(process.argv)).then(
+const env = readEnvironment();
+const seen: { argv?: Record<string, unknown> } = {};
+main(hideBin(process.argv), env, seen).then(
   (code) => {
     // Everything is written and the log flushed; Crawlee leaves timers behind that would hold the
     // process for another second or two.
     process.exit(code);
   },
   (error: unknown) => {
-    const usage = error instanceof UsageError;
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(
-      `crawl: error: ${message.split('\n')[0]}${usage && error.seeHelp ? ' (see --help)' : ''}\n`,
-    );
-    if (!usage && process.env.LOG_LEVEL === 'debug' && error instanceof Error)
-      process.stderr.write(`${error.stack}\n`);
-    // Exit now: an error may leave a connection or a Crawlee timer open that would hold the process.
-    process.exit(usage ? 2 : 1);
+    const debug = debugRequested(seen.argv ?? {}, env);
+    const { code, text } = reportFatalError(error, { program: 'crawl', debug });
+    // Exit once the line is out: an error may leave a connection or a Crawlee timer open that would
+    // hold the process.
+    process.stderr.write(text, () => process.exit(code));
   },
 );

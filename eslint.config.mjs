@@ -2,7 +2,9 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'data', 'storage', 'bench/results', 'coverage', '**/*.js', '**/*.mjs'] },
+  {
+    ignores: ['node_modules', 'dist', 'data', 'storage', 'bench/results', 'coverage', '**/*.js', '**/*.mjs'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

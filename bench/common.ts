@@ -12,9 +12,15 @@ export const ATTEMPTS = 3; // a run disturbed by other jobs on the machine is ru
 const TICK = 100; // clock ticks per second in /proc (getconf CLK_TCK)
 const QUIET_WAIT_S = Number(process.env.QUIET_WAIT_S ?? 120);
 
-/** The crawler's own start: node loads tsx in-process (npx would add its own 0.6 s, npm run more). */
-export const OURS = [process.execPath, '--import', 'tsx', 'crawl.ts'];
-/** Where crawl.ts is run from: this tree, or (env CRAWLER_DIR) e.g. a `git archive` of one commit. */
+/**
+ * The crawler as installed: the compiled bin, `node dist/crawl.js` (npx would add its own 0.6 s, npm
+ * run more). OURS_FROM=source runs crawl.ts through tsx instead, for a commit from before dist/.
+ */
+export const OURS =
+  process.env.OURS_FROM === 'source'
+    ? [process.execPath, '--import', 'tsx', 'crawl.ts']
+    : [process.execPath, 'dist/crawl.js'];
+/** Where the crawler is run from: this tree, or (env CRAWLER_DIR) e.g. a `git archive` of one commit. */
 export const CRAWLER_DIR = path.resolve(process.env.CRAWLER_DIR ?? ROOT);
 export const SCRAPY_CWD = path.join(ROOT, 'bench', 'scrapy_reference');
 export const SCRAPY = ['/usr/bin/python3', '-m', 'scrapy', 'crawl', 'coingecko_spider'];

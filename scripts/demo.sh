@@ -23,4 +23,4 @@ for arg in "${args[@]}"; do
   case "$arg" in -c | --coin-id* | --coin_id* | -s | --start-date* | --start_date*) ranged=true ;; esac
 done
 $ranged || args=(--coin-id bitcoin --start-date 2017-12-15 --end-date 2017-12-30 "${args[@]}")
-node --import tsx crawl.ts "${args[@]}" --api-url "http://127.0.0.1:$port/api/v3"
+node dist/crawl.js "${args[@]}" --api-url "http://127.0.0.1:$port/api/v3"

@@ -1,7 +1,7 @@
 /**
  * `crawl.ts backfill`: a range of days queued as jobs, one per coin and month, for any worker to
  * take. Several workers share it without doing a day twice (each job goes to one worker, and a
- * worker skips the days already stored); `crawl.ts runs` shows how far it got.
+ * worker skips the days already stored); `coingecko-crawler runs` shows how far it got.
  */
 import type { Argv } from 'yargs';
 import { createLogger, flushLogger } from '../core/logger';
@@ -9,6 +9,7 @@ import { checkBackfillRequest } from '../scheduler/job-requests';
 import { queueBackfillJobs } from '../scheduler/jobs';
 import { openJobQueue, requireDatabaseUrl } from '../scheduler/queue';
 import { DEFAULT_SPIDER } from '../spiders';
+import { COMMAND_NAME } from './command-name';
 import { commonOptions, last, rangeOptions, settingsFromArgv } from './options';
 
 export function backfillOptions<T>(yargs: Argv<T>) {
@@ -44,7 +45,7 @@ export async function runBackfillCommand(
       }
       const queued = jobs.filter((job) => job.queued).length;
       logger.info(
-        `${queued} of ${jobs.length} backfill jobs queued; a worker runs them (see: crawl.ts runs)`,
+        `${queued} of ${jobs.length} backfill jobs queued; a worker runs them (see: ${COMMAND_NAME} runs)`,
       );
     } finally {
       await boss.stop({ graceful: false });

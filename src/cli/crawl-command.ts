@@ -1,7 +1,7 @@
 /**
  * `crawl.ts crawl` (the default command): everything checked and opened first (crawl-setup.ts),
- * then one crawl. Returns the exit code: 0 all stored, 1 some requests or items failed or the crawl
- * was stopped. Ctrl-C or SIGTERM stops gracefully; a second one quits at once.
+ * then one crawl. Returns the exit code: 0 all stored, 1 some requests or items failed, 130 stopped
+ * by a signal. Ctrl-C or SIGTERM stops gracefully; a second one quits at once.
  */
 import { createLogger, flushLogger } from '../core/logger';
 import { Progress } from '../core/progress';
@@ -9,6 +9,8 @@ import { GivenArgument, parseArgumentPairs } from '../core/spider-arguments';
 import { openCrawl, PreparedCrawl } from '../crawler/open-crawl';
 import { runCrawl } from '../crawler/run-crawl';
 import type { Settings } from '../settings';
+import { logCrawlAdvice, logCrawlIntro } from './crawl-notices';
+import { crawlExitCode } from './exit-codes';
 import { settingSourcesFromArgv } from './options';
 import { stopOnSignals } from './signals';
 
@@ -51,13 +53,15 @@ export async function runInForeground(crawl: PreparedCrawl, intro?: string): Pro
   const signals = stopOnSignals(logger, 'stopping after the requests in flight');
   try {
     if (intro) logger.info(intro);
+    logCrawlIntro(settings, logger);
     const outcome = await runCrawl(crawl, {
       logger,
       progress,
       stopSignal: signals.signal,
       resumeHint: resumeHint(settings),
     });
-    return outcome.complete ? 0 : 1;
+    logCrawlAdvice(settings, logger, outcome);
+    return crawlExitCode(outcome.complete, signals.signal.aborted);
   } finally {
     signals.dispose();
     await crawl.close();

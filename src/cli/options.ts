@@ -14,10 +14,34 @@ export const last = <T>(value: T | T[]): T => (Array.isArray(value) ? value[valu
 
 const text = (describe: string) => ({ type: 'string' as const, coerce: last, describe });
 
+/**
+ * A number flag (`[number]` in --help). yargs turns a value that is not a number into NaN; the value
+ * as typed is handed on instead, so the check that follows (a setting's, or the command's own) names it.
+ */
+export const numberFlag = (flag: string, describe: string) => ({
+  type: 'number' as const,
+  describe,
+  coerce: (value: number | number[]) => {
+    const n = last(value);
+    return typeof n === 'number' && !Number.isNaN(n) ? n : (typedValue(flag) ?? String(n));
+  },
+});
+
+/** The last value typed after `--flag` (or `--flag=value`) on this process's command line. */
+function typedValue(flag: string): string | undefined {
+  let typed: string | undefined;
+  const args = process.argv;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === `--${flag}`) typed = args[i + 1] ?? '';
+    else if (args[i].startsWith(`--${flag}=`)) typed = args[i].slice(flag.length + 3);
+  }
+  return typed;
+}
+
 export function commonOptions<T>(yargs: Argv<T>) {
   return yargs
     .option('data-dir', text(`Output root (env DATA_DIR; default ${DEFAULT_SETTINGS.DATA_DIR})`))
-    .option('log-level', text('error, warn, info or debug (env LOG_LEVEL)'))
+    .option('log-level', text('debug, info, warn (warning), error or critical, any case (env LOG_LEVEL)'))
     .option('log-file', text('Also append the log to this file (env LOG_FILE)'))
     .option('set', {
       type: 'string',
@@ -43,7 +67,9 @@ export function rangeOptions<T>(yargs: Argv<T>, required: boolean) {
     })
     .option('end-date', {
       alias: ['end_date', 'e'],
-      ...text('Last day, inclusive (default: the start day)'),
+      ...text(
+        required ? 'Last day, inclusive (default: the start day)' : 'Last day, inclusive (default: no limit)',
+      ),
     });
 }
 
@@ -75,8 +101,14 @@ export function crawlOptions<T>(yargs: Argv<T>) {
 export function fetchOptions<T>(yargs: Argv<T>) {
   return yargs
     .option('api-url', text('API base URL (env COINGECKO_API_URL)'))
-    .option('concurrency', text(`Most requests in flight (default ${DEFAULT_SETTINGS.CONCURRENT_REQUESTS})`))
-    .option('rate-limit', text("Most requests per minute (default: the API plan's, or learned from 429s)"));
+    .option(
+      'concurrency',
+      numberFlag('concurrency', `Most requests in flight (default ${DEFAULT_SETTINGS.CONCURRENT_REQUESTS})`),
+    )
+    .option(
+      'rate-limit',
+      numberFlag('rate-limit', "Most requests per minute (default: the API plan's, or learned from 429s)"),
+    );
 }
 
 /** Flags that are settings: the argv key, the flag as users type it, the setting. */

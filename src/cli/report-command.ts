@@ -1,18 +1,19 @@
 /**
- * `crawl.ts report NAME`: runs the stored query `sql/queries/NAME.sql` on the database (DATABASE_URL,
- * or the embedded one) and prints its result on stdout, as an aligned table (default), CSV or JSON.
+ * `coingecko-crawler report NAME`: runs the stored query `sql/queries/NAME.sql` on the database
+ * (DATABASE_URL, or the embedded one), read only, and prints its result on stdout, as an aligned
+ * table (default), CSV (always with its header) or JSON. A database with no stored price is exit 1.
  * Every query takes the same three positional parameters, from the same flags as `reprocess`:
  * `$1` coin ids, comma-separated (`--coin-id`), `$2` first day (`--start-date`), `$3` last day
  * (`--end-date`); each NULL when not given. Logs go to stderr, so stdout holds the result alone.
  */
 import type { Argv } from 'yargs';
+import { validateDayFilter } from '../core/crawl-args';
 import { UsageError } from '../core/errors';
 import { createLogger, flushLogger } from '../core/logger';
-import { openPriceStore } from '../db/open-store';
+import { openStoredPrices } from '../db/open-readonly';
 import { knownReports, QUERIES_DIR, runReport } from '../db/reports';
-import { validateDayFilter } from '../core/crawl-args';
-import { checkFormat, commonOptions, formatOption, rangeOptions, settingsFromArgv } from './options';
 import { formatRows, Row } from '../util/row-format';
+import { checkFormat, commonOptions, formatOption, rangeOptions, settingsFromArgv } from './options';
 
 export function reportOptions<T>(yargs: Argv<T>) {
   return commonOptions(rangeOptions(yargs, false))
@@ -45,14 +46,20 @@ export async function runReportCommand(
 
   const logger = createLogger({ level: settings.LOG_LEVEL, file: settings.LOG_FILE || undefined });
   try {
-    const { dataSource, description } = await openPriceStore(settings, () => logger);
-    let rows: Row[];
+    // Read only: a report never creates tables, nor a database under a mistyped --data-dir.
+    const { dataSource, description } = await openStoredPrices(settings);
+    if (!dataSource) {
+      logger.error(`no stored prices in ${description}; crawl with --db-store first`);
+      return 1;
+    }
+    let result: { rows: Row[]; columns: string[] };
     try {
-      rows = await runReport(dataSource, name, filter);
+      result = await runReport(dataSource, name, filter);
     } finally {
       await dataSource.destroy();
     }
-    const output = formatRows(rows, format);
+    const { rows, columns } = result;
+    const output = formatRows(rows, format, columns);
     await new Promise<void>((done, fail) =>
       process.stdout.write(output, (error) => (error ? fail(error) : done())),
     );

@@ -51,7 +51,8 @@ export async function runReprocessCommand(
         }
         changed += await store.saveDays(items);
         logger.info(
-          `[${progress.tick(batch[batch.length - 1].name, batch.length)}] ${batch.length} files loaded`,
+          `[${progress.tick(batch[batch.length - 1].name, batch.length)}] ` +
+            `${items.length} of ${batch.length} files loaded`,
         );
       }
       progress.stop();

@@ -1,5 +1,5 @@
 /**
- * `crawl.ts runs`: the recent jobs of the queue (daily, backfill, and the schedule's own), newest
+ * `coingecko-crawler runs`: the recent jobs of the queue (daily, backfill, and the schedule's own), newest
  * first, with coin, days, state, attempts, items stored, duration and the last error. A table for
  * people; `--format json` (or csv) for programs.
  */
@@ -7,7 +7,7 @@ import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors';
 import { JOB_STATES, listRuns, withClient } from '../scheduler/runs';
 import { queueUnreachable, requireDatabaseUrl } from '../scheduler/queue';
-import { checkFormat, commonOptions, formatOption, last, settingsFromArgv } from './options';
+import { checkFormat, commonOptions, formatOption, numberFlag, settingsFromArgv } from './options';
 import { formatRows, Row } from '../util/row-format';
 
 const STATES: readonly string[] = JOB_STATES;
@@ -15,7 +15,7 @@ const STATES: readonly string[] = JOB_STATES;
 export function runsOptions<T>(yargs: Argv<T>) {
   return commonOptions(yargs)
     .option('format', formatOption)
-    .option('limit', { type: 'string', coerce: last, default: '50', describe: 'How many jobs, newest first' })
+    .option('limit', { ...numberFlag('limit', 'How many jobs, newest first'), default: 50 })
     .option('state', {
       type: 'string',
       array: true,
@@ -27,7 +27,7 @@ export async function runRunsCommand(argv: Record<string, unknown>, env: NodeJS.
   const format = checkFormat(argv.format);
   const limit = Number(argv.limit);
   if (!Number.isInteger(limit) || limit < 1) {
-    throw new UsageError(`--limit ${JSON.stringify(argv.limit)}: expected a whole number >= 1`);
+    throw new UsageError(`--limit ${JSON.stringify(String(argv.limit))}: expected a whole number >= 1`);
   }
   const states = (argv.state as string[] | undefined)?.flatMap((text) => text.split(','));
   const unknown = states?.find((state) => !STATES.includes(state));

@@ -6,7 +6,7 @@
  * other machines, against the same DATABASE_URL. SIGTERM or Ctrl-C: no new job is taken, the running
  * one stops after its requests in flight and goes back to the queue; a second signal quits at once.
  */
-import cronParser from 'cron-parser';
+import type CronParser from 'cron-parser';
 import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors';
 import { createLogger, flushLogger } from '../core/logger';
@@ -17,6 +17,7 @@ import { jobOptions, openJobQueue, QUEUES, requireDatabaseUrl } from '../schedul
 import type { Settings } from '../settings';
 import { DEFAULT_SETTINGS } from '../settings';
 import { resolveSettings } from '../core/settings-loader';
+import { EXIT } from './exit-codes';
 import { commonOptions, fetchOptions, last, settingSourcesFromArgv } from './options';
 import { stopOnSignals } from './signals';
 
@@ -47,7 +48,9 @@ export async function runWorkerCommand(
   const sources = settingSourcesFromArgv({ ...argv, 'db-store': 'true' }, env);
   const settings = resolveSettings(sources);
   requireDatabaseUrl(settings);
-  if (schedule) checkCron(settings);
+  // Loaded here, not at start-up: only `schedule` uses it.
+  const cronParser = schedule ? (await import('cron-parser')).default : undefined;
+  if (cronParser) checkCron(cronParser, settings);
   const runsJobs = !schedule || argv.worker !== false;
 
   const logger = createLogger({ level: settings.LOG_LEVEL, file: settings.LOG_FILE || undefined });
@@ -68,7 +71,8 @@ export async function runWorkerCommand(
       });
       logger.info(
         `scheduled: daily jobs for ${settings.DAILY_COINS.join(', ')} at "${settings.SCHEDULE_CRON}" ` +
-          `(${settings.SCHEDULE_TIMEZONE}), each with ${settings.DAILY_CATCHUP_DAYS} days of catch-up`,
+          `(${settings.SCHEDULE_TIMEZONE}), each with ${settings.DAILY_CATCHUP_DAYS} days of catch-up; ` +
+          `next at ${nextFiring(cronParser as typeof CronParser, settings)}`,
       );
     }
     if (runsJobs) {
@@ -86,8 +90,12 @@ export async function runWorkerCommand(
         signals.signal.aborted ? resolve(undefined) : signals.signal.addEventListener('abort', resolve),
       );
     }
-    logger.info('stopped');
-    return 0;
+    if (!signals.signal.aborted) return EXIT.OK;
+    logger.warn(
+      `stopped (${String(signals.signal.reason)}): start it again to go on; ` +
+        'queued jobs wait in the queue, a released one runs again from the days not stored yet',
+    );
+    return EXIT.SIGNAL;
   } finally {
     signals.dispose();
     await boss.stop({ graceful: false });
@@ -95,7 +103,13 @@ export async function runWorkerCommand(
   }
 }
 
-function checkCron(settings: Settings): void {
+/** When the schedule fires next, in UTC (ISO 8601, to the minute). */
+function nextFiring(cronParser: typeof CronParser, settings: Settings): string {
+  const next = cronParser.parseExpression(settings.SCHEDULE_CRON, { tz: settings.SCHEDULE_TIMEZONE }).next();
+  return `${next.toDate().toISOString().slice(0, 16)}Z`;
+}
+
+function checkCron(cronParser: typeof CronParser, settings: Settings): void {
   try {
     cronParser.parseExpression(settings.SCHEDULE_CRON, { tz: settings.SCHEDULE_TIMEZONE });
   } catch (error) {

@@ -18,7 +18,10 @@ export type SettingName = keyof Settings;
 /** Extra checks beyond "is it the right type": allowed words and numeric ranges. */
 const CHECKS: Partial<Record<SettingName, (value: unknown) => string | undefined>> = {
   API_PLAN: oneOf('public', 'demo', 'pro'),
-  LOG_LEVEL: oneOf('error', 'warn', 'info', 'debug'),
+  LOG_LEVEL: (level) =>
+    ['error', 'warn', 'info', 'debug'].includes(level as string)
+      ? undefined
+      : 'expected debug, info, warn (or warning), error or critical, in any case',
   PROGRESS_BAR: oneOf('auto', 'on', 'off'),
   CONCURRENT_REQUESTS: integerAtLeast(1),
   DOWNLOAD_TIMEOUT: numberAbove(0),
@@ -66,6 +69,23 @@ const CHECKS: Partial<Record<SettingName, (value: unknown) => string | undefined
     token === '' || (token as string).length >= 16 ? undefined : 'expected at least 16 characters',
   QUEUE_SCHEMA: (name) =>
     /^[a-z_][a-z0-9_]*$/.test(name as string) ? undefined : 'expected a lowercase SQL name, e.g. pgboss',
+};
+
+/**
+ * Other spellings a setting accepts, turned into its own before the checks: Python's and Scrapy's log
+ * levels (`INFO`, `WARNING`, `CRITICAL`) as well as winston's, in any case. We log nothing above
+ * error, so `critical` is `error`.
+ */
+const LOG_LEVEL_WORDS: Readonly<Record<string, string>> = {
+  debug: 'debug',
+  info: 'info',
+  warn: 'warn',
+  warning: 'warn',
+  error: 'error',
+  critical: 'error',
+};
+const SPELLINGS: Partial<Record<SettingName, (text: string) => string>> = {
+  LOG_LEVEL: (text) => LOG_LEVEL_WORDS[text.trim().toLowerCase()] ?? text,
 };
 
 export interface SettingsSources {
@@ -198,7 +218,8 @@ function assignEntry(settings: Settings, name: SettingName, key: string, text: s
   (settings as unknown as Record<string, unknown>)[name] = updated;
 }
 
-function coerce(name: SettingName, text: string, source: string, fallback: unknown): unknown {
+function coerce(name: SettingName, given: string, source: string, fallback: unknown): unknown {
+  const text = SPELLINGS[name]?.(given) ?? given;
   const bad = (expected: string) => badValue(name, source, text, expected);
   if (typeof fallback === 'number') {
     const n = Number(text.trim());

@@ -25,6 +25,8 @@ export interface RunCrawlOptions {
    * its rate limit holds between them too. Default: the crawl's own throttle.
    */
   throttles?: Map<number, Throttle>;
+  /** The level of the stats dump (default info). */
+  statsLevel?: 'info' | 'debug';
 }
 
 export interface CrawlOutcome {
@@ -39,7 +41,7 @@ export interface CrawlOutcome {
 
 export async function runCrawl(
   crawl: PreparedCrawl,
-  { logger, progress = new Progress(false), stopSignal, resumeHint, throttles }: RunCrawlOptions,
+  { logger, progress = new Progress(false), stopSignal, resumeHint, throttles, statsLevel }: RunCrawlOptions,
 ): Promise<CrawlOutcome> {
   const { settings, spider, spiderClass, pipelines } = crawl;
   crawl.logger.current = logger;
@@ -61,7 +63,7 @@ export async function runCrawl(
     });
     // The spider asks "already stored?" while the crawl runs (as it finds what to ask for).
     result.stats['incremental/skipped_count'] = crawl.skipped.count;
-    logCrawlSummary(result, logger, { skipped: crawl.skipped.count, resumeHint });
+    logCrawlSummary(result, logger, { skipped: crawl.skipped.count, resumeHint, statsLevel });
     return {
       result,
       complete: result.failures.length === 0 && result.lostItems === 0 && !result.stoppedBy,

@@ -10,14 +10,16 @@ export interface SummaryExtras {
   skipped: number;
   /** What to do after a stopped crawl. */
   resumeHint: string;
+  /** The level of the stats dump: a worker logs it at debug, one line per job is enough there. */
+  statsLevel?: 'info' | 'debug';
 }
 
 export function logCrawlSummary(
   result: CrawlResult,
   logger: Logger,
-  { skipped, resumeHint }: SummaryExtras,
+  { skipped, resumeHint, statsLevel = 'info' }: SummaryExtras,
 ): void {
-  logger.info(`Dumping crawl stats:\n${JSON.stringify(result.stats, null, 2)}`);
+  logger.log(statsLevel, `Dumping crawl stats:\n${JSON.stringify(result.stats, null, 2)}`);
   const { requestCount, failures, lostItems, stoppedBy } = result;
   const scraped = Number(result.stats['item_scraped_count'] ?? 0);
   const seconds = Number(result.stats['elapsed_time_seconds'] ?? 0).toFixed(1);

@@ -8,26 +8,13 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { PGliteDriver } from 'typeorm-pglite';
 import { UsageError } from '../core/errors';
+import type { DatabaseOptions } from './describe';
+import { describeDatabase, errorSummary } from './describe';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 
-export interface DatabaseOptions {
-  /** `postgres://user:password@host:port/db`; empty for the embedded database. */
-  databaseUrl: string;
-  /** The crawl's data folder: the embedded database goes to `<dataDir>/db`. */
-  dataDir: string;
-}
-
-/** Where the data goes, in words, never with the password: `Postgres at 127.0.0.1:5432/test`. */
-export function describeDatabase({ databaseUrl, dataDir }: DatabaseOptions): string {
-  if (!databaseUrl) return `embedded Postgres (PGlite) in ${join(dataDir, 'db')}`;
-  try {
-    const url = new URL(databaseUrl);
-    return `Postgres at ${url.hostname}:${url.port || 5432}${url.pathname}`;
-  } catch {
-    return 'Postgres at an unreadable DATABASE_URL';
-  }
-}
+export type { DatabaseOptions } from './describe';
+export { describeDatabase, errorSummary };
 
 export function createDataSource(
   { databaseUrl, dataDir }: DatabaseOptions,
@@ -35,15 +22,10 @@ export function createDataSource(
 ): DataSource {
   const common = { entities: ENTITIES, migrations: MIGRATIONS, synchronize: false, logging: false } as const;
   if (databaseUrl) {
-    // A dead server must fail fast at start, not hang the crawl.
-    return new DataSource({
-      type: 'postgres',
-      url: databaseUrl,
-      connectTimeoutMS: 10_000,
-      // Every connection of the pool starts read-only: Postgres itself refuses a write.
-      ...(readOnly ? { extra: { options: '-c default_transaction_read_only=on' } } : {}),
-      ...common,
-    });
+    // A dead server must fail fast at start, not hang the crawl. Read-only sessions (`report`) are
+    // refused any write by the server itself.
+    const extra = readOnly ? { options: '-c default_transaction_read_only=on' } : undefined;
+    return new DataSource({ type: 'postgres', url: databaseUrl, connectTimeoutMS: 10_000, extra, ...common });
   }
   return new DataSource({
     type: 'postgres',
@@ -112,13 +94,4 @@ async function migrateAlone(dataSource: DataSource, shared: boolean): Promise<vo
     await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
     await lock.release();
   }
-}
-
-/** The error's code and first line, with any connection string removed. */
-export function errorSummary(error: unknown): string {
-  const { code, message } = error as { code?: string; message?: string };
-  const firstLine = String(message ?? error)
-    .split('\n')[0]
-    .replace(/postgres(ql)?:\/\/\S+/g, '<DATABASE_URL>');
-  return code && !firstLine.includes(code) ? `${code}: ${firstLine}` : firstLine;
 }

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { CoinHistoryItem } from '../items/coin-history-item';
 import { CoinDailyPrice } from './entities';
-import { errorSummary } from './data-source';
+import { errorSummary } from './describe';
 
 export interface StoreRetry {
   /** Retries of a transaction that lost its connection. */

@@ -4,12 +4,14 @@
  * comma-separated, `$2` first day, `$3` last day. Used by `crawl.ts report` and the status page.
  */
 import { promises as fs, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import type { DayFilter } from '../core/crawl-args';
+import { PROJECT_ROOT } from '../util/project-root';
+import { queryWithColumns } from './open-readonly';
 
-/** Where the reports live. */
-export const QUERIES_DIR = resolve(__dirname, '../../sql/queries');
+/** Where the reports live (from the sources or the compiled `dist/`). */
+export const QUERIES_DIR = join(PROJECT_ROOT, 'sql', 'queries');
 
 export type ReportRow = Record<string, unknown>;
 
@@ -38,16 +40,19 @@ export async function reportDescription(name: string, dir = QUERIES_DIR): Promis
   return lines;
 }
 
-/** Runs the report on the database with the filter as its parameters. */
+/**
+ * Runs the report on the database with the filter as its parameters: its rows, and its columns
+ * (known also when there is no row, so a CSV always has its header).
+ */
 export async function runReport(
   dataSource: DataSource,
   name: string,
   filter: DayFilter,
   dir = QUERIES_DIR,
-): Promise<ReportRow[]> {
+): Promise<{ rows: ReportRow[]; columns: string[] }> {
   const sql = await fs.readFile(join(dir, `${checkedName(name, dir)}.sql`), 'utf8');
   const params = [filter.coinIds?.join(',') ?? null, filter.startDate ?? null, filter.endDate ?? null];
-  return (await dataSource.query(sql, params)) as ReportRow[];
+  return queryWithColumns(dataSource, sql, params);
 }
 
 /** Only a known report's name reaches the file system (never `../x`). */

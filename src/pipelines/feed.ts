@@ -26,7 +26,9 @@ export class FeedPipeline implements ItemPipeline {
     const time = new Date().toISOString().replace(/[:.]/g, '-');
     this.path = this.uri.replace(/%\(name\)s/g, spiderName).replace(/%\(time\)s/g, time);
     if (!this.overwrite && (await exists(this.path))) {
-      throw new UsageError(`feed ${this.path} exists; remove it or set FEED_OVERWRITE=true`);
+      throw new UsageError(
+        `feed ${this.path} exists; remove it, or replace it with --set FEED_OVERWRITE=true (env CRAWLER_FEED_OVERWRITE=true)`,
+      );
     }
     await fs.mkdir(dirname(this.path), { recursive: true });
     this.temporary = `${this.path}.${process.pid}.tmp`;

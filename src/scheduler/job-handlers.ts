@@ -90,6 +90,8 @@ async function runCrawlJob(
       stopSignal: stop,
       resumeHint: 'the job goes back to the queue; the days not stored yet run again',
       throttles,
+      // One line per job (the worker's "completed"); the whole stats at --log-level debug.
+      statsLevel: 'debug',
     });
     const output: CrawlJobOutput = {
       itemsStored,

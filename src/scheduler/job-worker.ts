@@ -15,7 +15,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type PgBoss from 'pg-boss';
 import type { Logger } from 'winston';
-import { errorSummary } from '../db/data-source';
+import { errorSummary } from '../db/describe';
+import { describeJobOutput } from './job-output';
 import { JobError, JobHandler } from './job-handlers';
 import { QueueName, QUEUES } from './queue';
 
@@ -55,6 +56,8 @@ export class JobWorker {
   /** Runs jobs until stopped; resolves once the job in hand is completed or released. */
   async run(): Promise<void> {
     const { logger, pollInterval, stop } = this.options;
+    // Said once each time the queues run dry, not at every poll.
+    let saidIdle = false;
     while (!stop.aborted) {
       let next: { queue: QueueName; job: Job } | undefined;
       try {
@@ -64,9 +67,15 @@ export class JobWorker {
         // for anything else, so that one bad poll does not end the worker.
         logger.warn(`job queue: ${errorSummary(error)}; trying again in ${pollInterval} s`);
       }
-      if (next) await this.runJob(next.queue, next.job);
+      if (next) {
+        saidIdle = false;
+        await this.runJob(next.queue, next.job);
+        continue;
+      }
+      if (!saidIdle) logger.info(`queue empty: waiting for jobs (looking every ${pollInterval} s)`);
+      saidIdle = true;
       // Woken early by a stop; the abort's rejection is just that.
-      else await sleep(pollInterval * 1000, undefined, { signal: stop }).catch(() => undefined);
+      await sleep(pollInterval * 1000, undefined, { signal: stop }).catch(() => undefined);
     }
   }
 
@@ -95,7 +104,7 @@ export class JobWorker {
     try {
       const output = await handlers[queue](job, { logger, stop: attempt.signal });
       await this.mark(logger, () => boss.complete(queue, job.id, output));
-      logger.info(`completed: ${JSON.stringify(output)}`);
+      logger.info(`completed: ${describeJobOutput(output)}`);
     } catch (error) {
       let message = error instanceof Error ? error.message : String(error);
       if (error instanceof JobError && error.stopped) {

@@ -6,10 +6,10 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PoolConfig } from 'pg';
-import PgBoss from 'pg-boss';
+import type PgBoss from 'pg-boss';
 import type { Logger } from 'winston';
 import { UsageError } from '../core/errors';
-import { describeDatabase, errorSummary } from '../db/data-source';
+import { describeDatabase, errorSummary } from '../db/describe';
 import type { Settings } from '../settings';
 
 /** The queues, in the order a worker looks at them: the daily work goes before a long backfill. */
@@ -50,7 +50,9 @@ export async function openJobQueue(
     deleteAfterDays: 30,
     maintenanceIntervalSeconds: settings.QUEUE_MAINTENANCE_INTERVAL,
   };
-  const boss = new PgBoss(options);
+  // Loaded here, not at start-up: only the commands that use the queue pay for it.
+  const { default: PgBossClass } = await import('pg-boss');
+  const boss = new PgBossClass(options);
   // pg-boss reports trouble in its background loops (a database restart, say) as events; it retries them.
   boss.on('error', (error: Error) => logger.warn(`job queue: ${errorSummary(error)}`));
   try {

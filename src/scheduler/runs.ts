@@ -1,8 +1,8 @@
 /**
  * The recent jobs, read from pg-boss's own tables (the job table, and the archive where pg-boss
- * moves old ones): what `crawl.ts runs` prints and the status page shows.
+ * moves old ones): what `coingecko-crawler runs` prints and the status page shows.
  */
-import { Client } from 'pg';
+
 import { QUEUES } from './queue';
 
 /** A pg Client or Pool. */
@@ -87,6 +87,8 @@ export async function queueExists(db: Queryable, schema: string): Promise<boolea
 
 /** Runs `work` on a connection of its own to `databaseUrl`, closed afterwards (the commands' way). */
 export async function withClient<T>(databaseUrl: string, work: (db: Queryable) => Promise<T>): Promise<T> {
+  // Loaded here, not at start-up: only `runs` and the status page use it.
+  const { Client } = await import('pg');
   const client = new Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000 });
   await client.connect();
   try {

@@ -9,9 +9,9 @@ export type ReportFormat = (typeof REPORT_FORMATS)[number];
 export type Row = Record<string, unknown>;
 
 /** The whole output for these rows, ending with a newline. */
-export function formatRows(rows: readonly Row[], format: ReportFormat): string {
+export function formatRows(rows: readonly Row[], format: ReportFormat, columns = columnsOf(rows)): string {
   if (format === 'json') return `${JSON.stringify(rows, null, 2)}\n`;
-  if (format === 'csv') return formatCsv(rows);
+  if (format === 'csv') return formatCsv(rows, columns);
   return formatTable(rows);
 }
 
@@ -21,11 +21,10 @@ function columnsOf(rows: readonly Row[]): string[] {
 }
 
 /**
- * RFC 4180: a header line, then one line per row, CRLF line ends; a field holding a comma, a quote or
+ * RFC 4180: a header line (also without rows, when the columns are known), then one line per row, CRLF line ends; a field holding a comma, a quote or
  * a line break is quoted, its quotes doubled. Null is an empty field; numbers keep every digit.
  */
-export function formatCsv(rows: readonly Row[]): string {
-  const columns = columnsOf(rows);
+export function formatCsv(rows: readonly Row[], columns = columnsOf(rows)): string {
   if (columns.length === 0) return '';
   const field = (value: unknown) => {
     const text = csvText(value);

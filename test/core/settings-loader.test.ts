@@ -152,7 +152,7 @@ describe('resolveSettings', () => {
     ],
     [['CONCURRENT_REQUESTS=0'], 'expected a whole number >= 1'],
     [['RETRY_ENABLED=maybe'], 'expected true or false'],
-    [['LOG_LEVEL=loud'], 'expected one of error, warn, info, debug'],
+    [['LOG_LEVEL=loud'], 'expected debug, info, warn (or warning), error or critical, in any case'],
     [['API_URL=ftp://x'], 'expected an http(s) URL'],
     [['ITEM_PIPELINES={bad json'], 'expected valid JSON'],
     [['ITEM_PIPELINES.feed=soon'], 'expected a number or null'],

@@ -290,6 +290,14 @@ describe('reprocess and the embedded database', () => {
     );
     expect({ days: await dailyRows(), months: await monthlyRows() }).toEqual(stored);
 
+    // The malformed file alone: the progress line says none was loaded.
+    const alone = await runCli(['reprocess', '--data-dir', direct, '-s', '2021-03-21', ...quiet], { env });
+    expect(alone.code).toBe(1);
+    expect(alone.stderr).toMatch(/\] 0 of 1 files loaded\n/);
+    expect(alone.stderr).toContain(
+      'reprocessed 0/1 files: 0 rows inserted or changed, 1 malformed files skipped',
+    );
+
     // Again, filtered: nothing changes, nothing is duplicated.
     const again = await runCli(
       ['reprocess', '--data-dir', direct, '-c', 'ethereum', '-s', '2021-03-05', ...quiet],

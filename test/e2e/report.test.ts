@@ -8,6 +8,8 @@ import { openDatabase } from '../../src/db/data-source';
 import { PriceStore } from '../../src/db/price-store';
 import type { CoinHistoryItem } from '../../src/items/coin-history-item';
 import { loadCsvPrices } from '../mock-api/server';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { runCli, tempDir } from '../helpers/cli';
 import { createTestDatabase, TestDatabase } from '../helpers/database';
 
@@ -155,6 +157,46 @@ it('an unknown report, or a bad flag, is one line on stderr and exit code 2', as
   }
 });
 
+it('CSV has its header also when no row matches', async () => {
+  const result = await report(['avg_price_by_month', '-c', 'dogecoin', '--format', 'csv']);
+  expect(result.code).toBe(0);
+  expect(result.stdout).toBe('coin_id,year,month,avg_usd_price,days\r\n');
+});
+
+it('is read only: a database with nothing stored, or a mistyped --data-dir, is a hint and exit 1, and nothing is created', async () => {
+  const empty = await createTestDatabase();
+  try {
+    const onEmpty = await runCli(['report', 'avg_price_by_month'], { env: { DATABASE_URL: empty.url } });
+    expect([onEmpty.code, onEmpty.stdout]).toEqual([1, '']);
+    expect(onEmpty.stderr).toMatch(/no stored prices in Postgres at .*; crawl with --db-store first/);
+    expect(
+      await empty.query(`SELECT to_regclass('coingecko_scraped_data') AS t, to_regclass('migrations') AS m`),
+    ).toEqual([{ t: null, m: null }]);
+  } finally {
+    await empty.drop();
+  }
+
+  const mistyped = join(tempDir(), 'dat');
+  const onMistyped = await runCli([
+    'report',
+    'avg_price_by_month',
+    '--data-dir',
+    mistyped,
+    '--format',
+    'csv',
+  ]);
+  expect([onMistyped.code, onMistyped.stdout]).toEqual([1, '']);
+  expect(onMistyped.stderr).toContain(
+    `no stored prices in embedded Postgres (PGlite) in ${join(mistyped, 'db')}; crawl with --db-store first`,
+  );
+  expect(existsSync(mistyped)).toBe(false);
+});
+
+it('--help says that without --end-date the days have no end', async () => {
+  const help = await runCli(['report', '--help']);
+  expect(help.stdout).toMatch(/--end-date.*Last day, inclusive \(default: no limit\)/);
+});
+
 it('quotes CSV fields as RFC 4180 says; null is an empty field, or a blank table cell', () => {
   const rows = [
     { name: 'a,b', note: 'say "hi"', value: 1.5 },
@@ -162,6 +204,7 @@ it('quotes CSV fields as RFC 4180 says; null is an empty field, or a blank table
   ];
   expect(formatCsv(rows)).toBe('name,note,value\r\n"a,b","say ""hi""",1.5\r\n"two\nlines",,\r\n');
   expect(formatCsv([])).toBe('');
+  expect(formatCsv([], ['a', 'b'])).toBe('a,b\r\n');
   expect(
     formatTable([
       { coin_id: 'x', value: 12.5 },

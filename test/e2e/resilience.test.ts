@@ -176,7 +176,7 @@ describe('stopping and resuming', () => {
     await waitForFiles(dataDir, 20);
     first.child.kill('SIGTERM');
     const stopped = await first.done;
-    expect(stopped.code).toBe(1);
+    expect(stopped.code).toBe(130);
     expect(stopped.stderr).toContain('stopped (SIGTERM)');
     expect(stopped.stderr).toContain(`run the same command again (with --job-dir ${jobDir}) to resume`);
     expect(stopped.stderr).toContain('"finish_reason": "SIGTERM"');

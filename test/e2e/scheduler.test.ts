@@ -141,7 +141,16 @@ test('the scheduler keeps the 03:00 UTC cron, and its job stores the three coins
 
   await fireSchedule('2024-06-01');
   await settled(QUEUES.daily, 3);
-  expect(await stop(scheduler)).toMatchObject({ code: 0 });
+  const stopped = await stop(scheduler);
+  expect(stopped).toMatchObject({ code: 130 });
+  // When it fires next, that the queue ran dry, and one line per job, not the whole stats.
+  expect(stopped.stderr).toMatch(/each with 3 days of catch-up; next at \d{4}-\d\d-\d\dT03:00Z/);
+  expect(stopped.stderr).toContain('queue empty: waiting for jobs');
+  expect(stopped.stderr).toMatch(
+    /daily bitcoin:2024-06-01: completed: 3 items stored, 0 days already stored, 3 requests \(0 failed\) in /,
+  );
+  expect(stopped.stderr).not.toContain('Dumping crawl stats');
+  expect(stopped.stderr).toMatch(/stopped \(SIGTERM\): start it again/);
 
   for (const coinId of ['bitcoin', 'ethereum', 'cardano'] as const) {
     const rows = await storedDays(coinId);
@@ -166,7 +175,7 @@ test('the same coin and day scheduled twice, by two schedulers, runs once', asyn
   const again = await cli(['daily', '--enqueue', '--date', '2024-03-10', '-c', 'bitcoin'], dataDir);
   expect(again.stdout).toMatch(/^already queued \((created|active|completed)\): daily bitcoin:2024-03-10\n$/);
   await settled(QUEUES.daily, 3);
-  for (const scheduler of schedulers) expect(await stop(scheduler)).toMatchObject({ code: 0 });
+  for (const scheduler of schedulers) expect(await stop(scheduler)).toMatchObject({ code: 130 });
 
   const daily = (await runs(dataDir)).filter((run) => run.queue === QUEUES.daily);
   expect(daily.map((run) => `${run.coin} ${run.days} ${run.state} ${run.attempts}`).sort()).toEqual([
@@ -189,7 +198,7 @@ test('a job that fails while the API answers 503 is retried, then succeeds', asy
   const queued = await cli(['daily', '--enqueue', '--date', '2024-02-29', '-c', 'bitcoin'], dataDir);
   expect(queued.stdout).toBe('queued: daily bitcoin:2024-02-29\n');
   await settled(QUEUES.daily, 1);
-  expect(await stop(worker)).toMatchObject({ code: 0 });
+  expect(await stop(worker)).toMatchObject({ code: 130 });
 
   const [run] = await runs(dataDir);
   expect(run).toMatchObject({ coin: 'bitcoin', days: '2024-02-29', state: 'completed', attempts: 3 });
@@ -217,7 +226,9 @@ test('a backfill given twice is queued once while its jobs wait', async () => {
       .split('\n')
       .map((line) => line.replace('queued:', 'already queued (created):')),
   );
-  expect(again.stderr).toContain('0 of 4 backfill jobs queued');
+  expect(again.stderr).toContain(
+    '0 of 4 backfill jobs queued; a worker runs them (see: coingecko-crawler runs)',
+  );
 });
 
 test('two workers share a backfill, each day fetched and stored once', async () => {
@@ -271,7 +282,7 @@ test('SIGTERM in the middle of a job: the job goes back to the queue at once, it
   await cli(['backfill', '-c', 'ethereum', '-s', '2022-03-01', '-e', '2022-03-31'], dataDir, noRetries);
   await waitForLog(first, 'ethereum 2022-03-06');
   const stopped = await stop(first);
-  expect(stopped.code).toBe(0);
+  expect(stopped.code).toBe(130);
   expect(stopped.stderr).toMatch(
     /released: worker stopped \(SIGTERM\) after storing \d+ items; back in the queue/,
   );

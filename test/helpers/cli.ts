@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export const PROJECT_ROOT = resolve(__dirname, '..', '..');
 
@@ -32,6 +33,9 @@ const CLEARED_ENV = [
   'DATABASE_URL',
 ];
 
+/** tsx by its path, so a test can run the CLI in another working folder (e.g. one with a `.env`). */
+const TSX_LOADER = pathToFileURL(require.resolve('tsx')).href;
+
 /** Starts `crawl.ts`; `done` resolves when it exits. */
 export function spawnCli(
   args: string[],
@@ -42,8 +46,10 @@ export function spawnCli(
   for (const name of Object.keys(childEnv)) if (name.startsWith('CRAWLER_')) delete childEnv[name];
   // Jest's flag for ESM in its own VM is not the CLI's business.
   delete childEnv.NODE_OPTIONS;
+  // The project's tsconfig (decorators) also when the CLI runs in another working folder.
+  childEnv.TSX_TSCONFIG_PATH = join(PROJECT_ROOT, 'tsconfig.json');
   Object.assign(childEnv, env);
-  const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'crawl.ts'), ...args], {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, join(PROJECT_ROOT, 'crawl.ts'), ...args], {
     cwd,
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -37,12 +37,12 @@ export function registerReportRoutes(app: FastifyInstance, context: StatusContex
       },
       FIELD_NAMES,
     );
-    const rows = await runReport(context.dataSource, name, filter);
+    const { rows, columns } = await runReport(context.dataSource, name, filter);
     if (csv) {
       reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="${name}.csv"`)
-        .send(formatCsv(rows));
+        .send(formatCsv(rows, columns));
       return;
     }
     const description = await reportDescription(name);

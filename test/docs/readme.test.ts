@@ -33,6 +33,8 @@ function tableUnder(title: string): string[][] {
 
 /** The first `code` span of a cell, or undefined. */
 const codeOf = (cell: string) => /`([^`]+)`/.exec(cell)?.[1];
+/** Every `code` span of a table cell, in order. */
+const codesOf = (cell: string) => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
 
 /** The sections of `--help`: the commands, and the long flags (kebab-case, as the README writes them). */
 function parseHelp(help: string): { commands: string[]; flags: string[] } {
@@ -63,9 +65,10 @@ it('the settings table has every setting of DEFAULT_SETTINGS, with its default a
       : typeof value === 'object'
         ? JSON.stringify(value)
         : String(value);
-    // An empty default is described in words, e.g. "(none)"; any other is written as it is.
-    expect([name, codeOf(defaultCell)]).toEqual([name, value === '' ? undefined : shown]);
-    expect([name, codeOf(envCell)]).toEqual([name, ENV_ALIASES[name]]);
+    // An empty default (text or list) is described in words, e.g. "(none)"; any other is written as it is.
+    expect([name, codeOf(defaultCell)]).toEqual([name, shown === '' ? undefined : shown]);
+    const aliases = ENV_ALIASES[name];
+    expect([name, codesOf(envCell)]).toEqual([name, aliases === undefined ? [] : [aliases].flat()]);
   }
 });
 
@@ -103,7 +106,9 @@ it('the layout table has a row for every folder of src/, and every path it names
 it('.env.example has every environment variable a run reads, and names no setting that does not exist', () => {
   const example = readFileSync(join(PROJECT_ROOT, '.env.example'), 'utf8');
   const names = [...example.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]);
-  expect(Object.values(ENV_ALIASES).filter((name) => !names.includes(name as string))).toEqual([]);
+  // Each variable, or one of its spellings (HTTP_PROXY or http_proxy).
+  const variables = Object.values(ENV_ALIASES).map((alias) => [alias as string | readonly string[]].flat());
+  expect(variables.filter((spellings) => !spellings.some((name) => names.includes(name)))).toEqual([]);
   const crawlerNames = names.filter((name) => name.startsWith('CRAWLER_')).map((name) => name.slice(8));
   expect(crawlerNames.filter((name) => !(name in DEFAULT_SETTINGS))).toEqual([]);
 });

@@ -51,7 +51,12 @@ export function commonOptions<T>(yargs: Argv<T>) {
 }
 
 /** `--coin-id`, `--start-date`, `--end-date`: required for a crawl, filters for `reprocess`. */
-export function rangeOptions<T>(yargs: Argv<T>, required: boolean) {
+/** `endDefault`: what an absent `--end-date` means, for the help. */
+export function rangeOptions<T>(
+  yargs: Argv<T>,
+  required: boolean,
+  endDefault = required ? 'the start day' : 'no limit',
+) {
   return yargs
     .option('coin-id', {
       alias: ['coin_id', 'c'],
@@ -67,14 +72,13 @@ export function rangeOptions<T>(yargs: Argv<T>, required: boolean) {
     })
     .option('end-date', {
       alias: ['end_date', 'e'],
-      ...text(
-        required ? 'Last day, inclusive (default: the start day)' : 'Last day, inclusive (default: no limit)',
-      ),
+      ...text(`Last day, inclusive (default: ${endDefault})`),
     });
 }
 
 export function crawlOptions<T>(yargs: Argv<T>) {
-  return fetchOptions(commonOptions(rangeOptions(yargs, false)))
+  // Not required here: they are the coin spiders' arguments, checked by the spider's declaration.
+  return fetchOptions(commonOptions(rangeOptions(yargs, false, 'the start day')))
     .option('spider', {
       ...text('Spider to run (see `list`); `--spider NAME --help` lists its arguments'),
       default: DEFAULT_SPIDER,

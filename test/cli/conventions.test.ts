@@ -83,7 +83,7 @@ it('--help names the program as it is typed, types number flags, and never cuts 
   const { code, stdout } = await runCli(['--help']);
   expect(code).toBe(0);
   expect(stdout).not.toContain('crawl crawl');
-  expect(stdout).toMatch(/^ {2}coingecko-crawler crawl +Crawl CoinGecko/m);
+  expect(stdout).toMatch(/^ {2}coingecko-crawler crawl +Run a spider/m);
   expect(stdout).toMatch(/--concurrency .*\[number\]/);
   expect(stdout).toMatch(/--rate-limit .*\[number\]/);
   const examples = stdout.split('\nExamples:\n')[1].trimEnd().split('\n');

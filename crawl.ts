@@ -23,7 +23,6 @@ import { runServeCommand, serveOptions } from './src/cli/serve-command';
 import { runWorkerCommand, scheduleOptions, workerOptions } from './src/cli/worker-command';
 import { spiderHelp, spiderNamedIn } from './src/cli/spider-help';
 import { UsageError } from './src/core/errors';
-import { DEFAULT_SPIDER } from './src/spiders';
 import { debugRequested, reportFatalError } from './src/cli/fatal-error';
 import { COMMAND_NAME } from './src/cli/command-name';
 import { packageVersion } from './src/util/project-root';
@@ -82,7 +81,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv, seen: { argv?: Recor
       'Run a spider (default coingecko_history: each coin and day of a range)',
       (y) => {
         // `--spider NAME --help` lists that spider's arguments and settings too.
-        const help = spiderHelp(spiderNamedIn(argv) ?? DEFAULT_SPIDER);
+        const named = spiderNamedIn(argv);
+        const help = named === undefined ? undefined : spiderHelp(named);
         return help ? crawlOptions(y).epilogue(help) : crawlOptions(y);
       },
       async (args) => {

@@ -425,7 +425,9 @@ async function openQueues(
   const storageClient = new MemoryStorage({
     localDataDirectory: jobDir,
     persistStorage: true,
-    writeMetadata: true,
+    // No metadata files: a kill -9 during one of their frequent rewrites can leave one half-written,
+    // and the queue then fails to open. Nothing here reads them (the pending count comes from the queue).
+    writeMetadata: false,
   });
   const config = new Configuration({ persistStorage: true, purgeOnStart: false, storageClient });
   return {

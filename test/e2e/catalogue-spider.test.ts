@@ -113,7 +113,7 @@ test('--spider NAME --help lists its arguments and settings; a spider without --
   expect(help.stdout).toContain('Spider catalogue_example: Example, not CoinGecko');
   expect(help.stdout).toMatch(/-a base=URL\s+The catalogue API \[default http:\/\/127\.0\.0\.1:8001\]/);
   expect(help.stdout).toContain('CATALOGUE_MIN_STOCK (default 1)');
-  const coins = await runCli(['--help']);
+  const coins = await runCli(['--spider', 'coingecko_history', '--help']);
   expect(coins.stdout).toMatch(/-a coin-id=LIST\s+CoinGecko coin id\(s\).*\[required\]/);
 });
 

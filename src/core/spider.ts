@@ -16,7 +16,6 @@ import type { Logger } from 'winston';
 import type { Settings } from '../settings';
 import type { ItemType } from './item';
 import type { PipelineFactory } from './pipeline';
-import type { Request } from './request';
 import type { Response } from './response';
 import type { Router } from './router';
 import type { ArgumentSpec } from './spider-arguments';
@@ -132,6 +131,3 @@ export interface SpiderClass<Args extends object = object, OwnSettings extends o
   /** Pipelines of its own, by name, for ITEM_PIPELINES (in its customSettings) to turn on. */
   readonly pipelines?: Readonly<Record<string, PipelineFactory>>;
 }
-
-/** A Request is what a spider yields to ask for more; re-exported so spiders import one module. */
-export type { Request, Response };

@@ -43,6 +43,21 @@ export function answer<M extends object>(
   return new Response({ url: request.url, status, headers, body: Buffer.from(body), request });
 }
 
+/**
+ * A callback's answer to `request` with this status and body, to run when the test is ready: `run()`
+ * calls `parse` as the engine would, `stats` holds what it counted.
+ */
+export function respondTo<M extends object, T>(
+  parse: (response: Response<M>, context: ReturnType<typeof silentContext>) => T,
+  request: Request<M>,
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+): { run: () => T; stats: StatsCollector } {
+  const context = silentContext();
+  return { run: () => parse(answer(request, status, body, headers), context), stats: context.stats };
+}
+
 export const silentContext = () => ({
   stats: new StatsCollector(),
   logger: winston.createLogger({ silent: true }),

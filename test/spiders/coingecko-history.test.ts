@@ -3,7 +3,7 @@ import type { Request } from '../../src/core/request';
 import type { StoredItems } from '../../src/core/spider';
 import { CoinGeckoHistorySpider, DayMeta } from '../../src/spiders/coingecko-history';
 import { fixtureText } from '../helpers/fixtures';
-import { answer, buildSpider, silentContext, startOutput, storedCoinDays } from '../helpers/spiders';
+import { buildSpider, respondTo, startOutput, storedCoinDays } from '../helpers/spiders';
 
 function spider(env: Record<string, string> = {}, stored?: StoredItems) {
   return buildSpider(
@@ -19,9 +19,8 @@ function respond(
   body: string,
   headers: Record<string, string> = {},
 ) {
-  const context = silentContext();
-  const run = () => spider().parse(answer(request, status, body, headers), context);
-  return { run, stats: context.stats };
+  const built = spider();
+  return respondTo(built.parse.bind(built), request, status, body, headers);
 }
 
 describe('coingecko_history spider', () => {

@@ -6,7 +6,7 @@ import { findSpider } from '../../src/spiders';
 import { todayUtc } from '../../src/util/dates';
 import { loadCsvPrices } from '../mock-api/server';
 import { fixtureText } from '../helpers/fixtures';
-import { answer, buildSpider, silentContext, startOutput, storedCoinDays } from '../helpers/spiders';
+import { buildSpider, respondTo, startOutput, storedCoinDays } from '../helpers/spiders';
 
 const DAY_MS = 86_400_000;
 const ms = (day: string) => Date.parse(`${day}T00:00:00Z`);
@@ -56,9 +56,8 @@ function respond(
   body: string,
   headers: Record<string, string> = {},
 ) {
-  const context = silentContext();
-  const run = () => spider().parse(answer(request, status, body, headers), context);
-  return { run, stats: context.stats };
+  const built = spider();
+  return respondTo(built.parse.bind(built), request, status, body, headers);
 }
 
 function thrown(run: () => unknown): unknown {

@@ -26,6 +26,11 @@ export interface Settings {
 
   /** Most requests in flight at once (Scrapy's CONCURRENT_REQUESTS). */
   CONCURRENT_REQUESTS: number;
+  /**
+   * Start requests read ahead of the crawl: the spider's `startRequests()` is read this many at a time,
+   * the next batch once fewer than half of one wait in line, so memory does not grow with the crawl.
+   */
+  START_REQUESTS_BATCH: number;
   /** Seconds before a request is abandoned as timed out (and retried). */
   DOWNLOAD_TIMEOUT: number;
   /** Least seconds between two requests to one host (Scrapy's DOWNLOAD_DELAY); AutoThrottle never goes below it. */
@@ -171,6 +176,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   API_PLAN: 'public',
 
   CONCURRENT_REQUESTS: 8,
+  START_REQUESTS_BATCH: 1000,
   DOWNLOAD_TIMEOUT: 30,
   DOWNLOAD_DELAY: 0,
   REDIRECT_ENABLED: true,

@@ -12,6 +12,9 @@
  *   it has finished; a request that failed leaves a record in a second queue beside it, and is put
  *   back in line when the crawl runs again. (Crawlee's v1 queue: the v2 queue
  *   persists its request locks, which would hide a killed crawl's in-flight requests for the lock time.)
+ * - Start requests are read as the queue drains (StartFeeder), START_REQUESTS_BATCH at a time; a
+ *   resumed crawl reads them all again and the queue skips those done. Without a job dir a handled
+ *   request is dropped from the queue's memory: a long crawl's memory does not grow with its length.
  */
 import { BasicCrawler, Configuration, log as crawleeLog, LogLevel, RequestQueueV1 } from '@crawlee/basic';
 import { randomUUID } from 'node:crypto';
@@ -27,7 +30,8 @@ import { Request, RequestData } from './request';
 import { RequestOutcome, RequestRunner } from './request-runner';
 import { RetryPolicy } from './retry-policy';
 import type { Spider } from './spider';
-import { classifyOutput, collectOutput, OutputValue } from './spider-output';
+import { classifyOutput, OutputValue, streamOutput } from './spider-output';
+import { StartFeeder } from './start-feeder';
 import { StatsCollector, StatValue } from './stats';
 import { Throttle } from './throttle';
 
@@ -78,8 +82,12 @@ interface QueuedRequestData {
 }
 
 const INTERRUPTED = 'interrupted before it finished';
-/** Start requests go into the queue this many at a time. */
-const START_BATCH = 1000;
+/**
+ * Without a job dir, a handled request is dropped from the queue's storage this many finished requests
+ * later (Crawlee marks it handled just after its handler returns). Crawlee's cache of the keys it has
+ * seen still filters a duplicate of it; the request itself no longer holds memory.
+ */
+const FORGET_AFTER = 64;
 /** What the job dir's `failed` queue keeps of a failed request: which request to put back in line. */
 interface FailedRecord {
   id: string;
@@ -104,6 +112,9 @@ export class Engine {
   private requestCount = 0;
   /** Start requests a resumed queue had done already. */
   private alreadyDone = 0;
+  private feeder: StartFeeder | undefined;
+  /** Handled requests' ids, dropped from the in-memory queue FORGET_AFTER requests later. */
+  private readonly handledIds: string[] = [];
 
   constructor(private readonly options: EngineOptions) {
     this.stats = options.stats ?? new StatsCollector();
@@ -151,20 +162,26 @@ export class Engine {
     await pipelines.open(context);
     try {
       await this.putFailedBackInLine();
-      const startOutput = await collectOutput(spider.startRequests(), `spider ${spider.name}, startRequests`);
-      await this.scheduleStart(classifyOutput(spider, itemTypes, 'startRequests', startOutput), context);
-      if (this.alreadyDone > 0) this.stats.set('jobdir/already_done_count', this.alreadyDone);
-      // What is in line: this run's start requests, and those a resumed crawl had found before.
+      // What a resumed queue has in line, then the start requests as they are read.
       this.requestCount = (await queue.client.listHead({ limit: Number.MAX_SAFE_INTEGER })).items.length;
+      this.feeder = new StartFeeder(
+        streamOutput(spider.startRequests(), `spider ${spider.name}, startRequests`),
+        (values) => this.scheduleStart(classifyOutput(spider, itemTypes, 'startRequests', values), context),
+        settings.START_REQUESTS_BATCH,
+      );
+      await this.feeder.feed();
       progress.start(this.requestCount);
       const told = rateLimitPerMinute > 0 ? `${rateLimitPerMinute}/min` : 'untold (learned from 429s)';
+      const more = this.feeder.exhausted ? '' : ' (more as the queue drains)';
       logger.info(
-        `spider ${spider.name}: ${this.requestCount} requests to start with, concurrency ${settings.CONCURRENT_REQUESTS}, ` +
+        `spider ${spider.name}: ${this.requestCount} requests to start with${more}, concurrency ${settings.CONCURRENT_REQUESTS}, ` +
           `rate limit ${told}, pipelines ${pipelines.names.join(' > ') || '(none)'}`,
       );
       // Stopped while starting (a signal during the start requests): nothing is sent.
       if (!this.stopping.signal.aborted) await this.crawl(runner, spider, itemTypes, config, context);
+      this.feeder.check();
     } finally {
+      await this.feeder?.close();
       progress.stop();
       client.close();
       await pipelines.close(context);
@@ -186,12 +203,19 @@ export class Engine {
         requestQueue: this.queue,
         minConcurrency: concurrency,
         maxConcurrency: concurrency,
-        autoscaledPoolOptions: { desiredConcurrency: concurrency },
         maxRequestRetries: 0,
         useSessionPool: false,
         // Retries and rate-limit waits happen inside the handler; the download timeout bounds each attempt.
         requestHandlerTimeoutSecs: 24 * 3600,
         statusMessageLoggingInterval: 24 * 3600,
+        autoscaledPoolOptions: {
+          desiredConcurrency: concurrency,
+          // Not finished while start requests are left to read: the queue may run dry between batches.
+          isFinishedFunction: async () => {
+            if (this.feedStart()) return false;
+            return (this.queue as RequestQueueV1).isFinished();
+          },
+        },
         requestHandler: async ({ request: queued }) => {
           const data = queued.userData as QueuedRequestData;
           const request = Request.fromJSON(data.request);
@@ -199,10 +223,12 @@ export class Engine {
           if (!outcome.ok) {
             await this.markFailed(queued.id, data, outcome.reason);
             this.fail(request, outcome.reason, outcome.scope);
-            return;
+          } else {
+            const output = classifyOutput(spider, itemTypes, request.callback ?? 'parse', outcome.output);
+            await this.finish(request, outcome.status, output, context);
           }
-          const output = classifyOutput(spider, itemTypes, request.callback ?? 'parse', outcome.output);
-          await this.finish(request, outcome.status, output, context);
+          if (!this.options.settings.JOB_DIR && queued.id) this.forget(queued.id);
+          this.feedStart();
         },
         failedRequestHandler: async ({ request: queued }, error) => {
           // Only an unexpected error (a bug in a spider or pipeline, a value a callback can't yield) gets here.
@@ -224,6 +250,27 @@ export class Engine {
     }
   }
 
+  /**
+   * Reads the next batch of start requests in the background when fewer than half a batch wait in
+   * line (none after a stop, or once a batch failed: the crawl then stops). Whether any are left.
+   */
+  private feedStart(): boolean {
+    const feeder = this.feeder as StartFeeder;
+    if (feeder.failed) this.crawler?.stop('the start requests failed'); // thrown by run() once stopped
+    if (feeder.exhausted || this.stopping.signal.aborted) return false;
+    const inLine = this.requestCount - this.options.progress.done;
+    if (inLine < feeder.batchSize / 2) feeder.feedInBackground();
+    return true;
+  }
+
+  /** Drops a handled request from the in-memory queue once Crawlee is surely done with it. */
+  private forget(id: string): void {
+    this.handledIds.push(id);
+    if (this.handledIds.length <= FORGET_AFTER) return;
+    const old = this.handledIds.shift() as string;
+    (this.queue as RequestQueueV1).client.deleteRequest(old).catch(() => undefined); // memory only
+  }
+
   /** The start output where it goes: requests into the queue, items (if any) through the pipelines. */
   private async scheduleStart(values: readonly OutputValue[], context: PipelineContext) {
     const requests: Request[] = [];
@@ -231,9 +278,7 @@ export class Engine {
       if ('request' in value) requests.push(value.request);
       else await this.processItem(value.item, value.type, context);
     }
-    for (let i = 0; i < requests.length; i += START_BATCH) {
-      await this.enqueue(requests.slice(i, i + START_BATCH), 'start');
-    }
+    await this.enqueue(requests, 'start');
   }
 
   private async enqueue(requests: readonly Request[], from: 'start' | 'callback'): Promise<void> {
@@ -264,11 +309,9 @@ export class Engine {
       // Requests a resumed queue had done are not duplicates; the others not added are.
       const filtered = batch.length - added - done;
       if (filtered > 0) this.stats.inc('dupefilter/filtered', filtered);
-      if (from === 'callback' && added > 0) {
-        this.stats.inc('scheduler/enqueued/followed', added);
-        this.requestCount += added;
-        this.options.progress.grow(added);
-      }
+      if (from === 'callback') this.stats.inc('scheduler/enqueued/followed', added);
+      this.requestCount += added;
+      this.options.progress.grow(added);
     }
   }
 
@@ -401,6 +444,7 @@ export class Engine {
       this.stats.set('downloader/requests_per_minute', Math.round((sent / elapsed) * 600) / 10);
     this.stats.max('memory/peak_rss_bytes', process.memoryUsage().rss);
     if (notRun > 0) this.stats.set('requests_not_run_count', notRun);
+    if (this.alreadyDone > 0) this.stats.set('jobdir/already_done_count', this.alreadyDone);
     return {
       requestCount,
       failures: this.failures,

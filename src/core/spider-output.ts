@@ -35,17 +35,34 @@ export function findCallback(spider: Spider<object, object>, name = 'parse'): Ca
  * (`spider NAME, callback NAME`) names the culprit when the output is not a collection of values.
  */
 export async function collectOutput(output: SpiderOutput, where: string): Promise<unknown[]> {
+  const values = await resolveOutput(output, where);
+  if (Array.isArray(values)) return values;
+  if (Symbol.asyncIterator in values) {
+    const collected: unknown[] = [];
+    for await (const value of values) collected.push(value);
+    return collected;
+  }
+  return [...values];
+}
+
+/**
+ * The values of a spider's output one at a time, read only as far as they are asked for: how the
+ * start requests are read, so a crawl of a million days holds a window of them, not all.
+ */
+export async function* streamOutput(output: SpiderOutput, where: string): AsyncGenerator<unknown> {
+  yield* await resolveOutput(output, where);
+}
+
+/** The output as something to iterate (an empty array for nothing), or a SpiderOutputError. */
+async function resolveOutput(
+  output: SpiderOutput,
+  where: string,
+): Promise<Iterable<unknown> | AsyncIterable<unknown>> {
   const resolved: unknown = await output;
   if (resolved === undefined || resolved === null) return [];
   // A string is iterable, but as characters: a callback that returns one made a mistake.
-  if (typeof resolved !== 'string' && typeof resolved === 'object' && resolved !== null) {
-    if (Symbol.asyncIterator in resolved) {
-      const values: unknown[] = [];
-      for await (const value of resolved as AsyncIterable<unknown>) values.push(value);
-      return values;
-    }
-    if (Symbol.iterator in resolved) return [...(resolved as Iterable<unknown>)];
-  }
+  if (typeof resolved === 'object' && (Symbol.asyncIterator in resolved || Symbol.iterator in resolved))
+    return resolved as Iterable<unknown> | AsyncIterable<unknown>;
   throw new SpiderOutputError(
     `${where}: returned ${describe(resolved)}; return or yield items and requests (an array or a generator)`,
   );

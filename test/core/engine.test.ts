@@ -52,6 +52,9 @@ beforeAll(async () => {
 afterAll(() => server.close());
 beforeEach(() => server.received.splice(0));
 
+/** The engine of the crawl running now (a callback may stop it). */
+let running: Engine | undefined;
+
 /** Runs one spider class through the engine with the given settings overrides; collects the items. */
 async function crawl(spiderClass: SpiderClass, overrides: string[] = [], env: Record<string, string> = {}) {
   const items: unknown[] = [];
@@ -65,6 +68,7 @@ async function crawl(spiderClass: SpiderClass, overrides: string[] = [], env: Re
   const pipelines = PipelineChain.fromSettings({ collect }, settings, {});
   const spider = new spiderClass({ args: {}, settings, stored: NOTHING_STORED });
   const engine = new Engine({ settings, logger, pipelines, progress: new Progress(false) });
+  running = engine;
   const result = await engine.run({ spider, itemTypes: spiderClass.itemTypes, rateLimitPerMinute: 0 });
   return { items, result };
 }
@@ -391,4 +395,73 @@ test('GET and HEAD of one URL are two requests; the fingerprint has the method',
     }),
   );
   expect(server.received.map((r) => r.method).sort()).toEqual(['GET', 'HEAD']);
+});
+
+describe('start requests are read as the queue drains', () => {
+  /** A spider of `count` start requests that logs, per answer, how many start requests were read by then. */
+  function counted(count: number, failAfter = Infinity) {
+    const read: number[] = [];
+    let pulled = 0;
+    const spider = spiderOf('lazy', {
+      *startRequests() {
+        for (let n = 1; n <= count; n += 1) {
+          if (n > failAfter) throw new Error(`start request ${n} could not be made`);
+          pulled = n;
+          yield new Request({ url: url(`/start/${n}`) });
+        }
+      },
+      parse(response: Response) {
+        read.push(pulled);
+        return [{ path: new URL(response.url).pathname, body: response.status }];
+      },
+    });
+    return { spider, read };
+  }
+
+  test('a window of START_REQUESTS_BATCH at a time, every one sent once', async () => {
+    const { spider, read } = counted(50);
+    const { items, result } = await crawl(spider, ['START_REQUESTS_BATCH=10', 'CONCURRENT_REQUESTS=2']);
+    expect(result.failures).toEqual([]);
+    expect(items).toHaveLength(50);
+    expect(new Set(server.received.map((r) => r.url)).size).toBe(50);
+    expect(result.requestCount).toBe(50);
+    // The first answer came when one batch had been read, not all 50; later ones stay within reach.
+    expect(read[0]).toBe(10);
+    read.forEach((pulled, answered) => expect(pulled - answered).toBeLessThanOrEqual(20));
+  });
+
+  test('with a job dir, a crawl stopped half-way sends each remaining start request once on resume', async () => {
+    const jobDir = tempDir();
+    const settings = ['START_REQUESTS_BATCH=10', 'CONCURRENT_REQUESTS=1', `JOB_DIR=${jobDir}`];
+    const stopping = counted(40);
+    const stopAt12 = spiderOf('lazy', {
+      startRequests: stopping.spider.prototype.startRequests,
+      parse(response: Response) {
+        if (stopping.read.push(0) === 12) running?.stop('test stop');
+        return [{ path: new URL(response.url).pathname, body: response.status }];
+      },
+    });
+    const first = await crawl(stopAt12, settings);
+    expect(first.result.stoppedBy).toBe('test stop');
+    expect(first.items).toHaveLength(12);
+
+    const second = await crawl(counted(40).spider, settings);
+    expect(second.result.failures).toEqual([]);
+    expect(second.items).toHaveLength(28);
+    expect(second.result.stats['jobdir/already_done_count']).toBe(12);
+    const sent = server.received.map((r) => r.url);
+    expect(sent).toHaveLength(40);
+    expect(new Set(sent).size).toBe(40);
+  });
+
+  test('an error thrown half-way through the start requests stops the crawl and is reported', async () => {
+    const { spider } = counted(30, 15);
+    await expect(crawl(spider, ['START_REQUESTS_BATCH=10', 'CONCURRENT_REQUESTS=1'])).rejects.toThrow(
+      'start request 16 could not be made',
+    );
+    // The crawl stopped once the second batch failed: only requests of the first batch were sent.
+    expect(server.received.length).toBeGreaterThan(0);
+    expect(server.received.length).toBeLessThanOrEqual(10);
+    expect(server.received.every((r) => Number(r.url.split('/').pop()) <= 10)).toBe(true);
+  });
 });

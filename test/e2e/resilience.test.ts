@@ -145,7 +145,11 @@ describe('stopping and resuming', () => {
     mock.configure({ latencyMs: 60 });
     const dataDir = tempDir();
     const jobDir = join(dataDir, 'job');
-    const args = crawlArgs([...range, '--concurrency', '4', '--job-dir', jobDir], dataDir);
+    // Start requests read 10 at a time: the kill comes with most of them not read yet.
+    const args = crawlArgs(
+      [...range, '--concurrency', '4', '--job-dir', jobDir, '--set', 'START_REQUESTS_BATCH=10'],
+      dataDir,
+    );
     const since = mock.requests.length;
     const first = spawnCli(args);
     await waitForFiles(dataDir, 30);

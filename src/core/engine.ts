@@ -2,6 +2,8 @@
  * The engine: runs one spider on Crawlee's BasicCrawler and request queue (which dedupes requests by
  * uniqueKey), sends every request through the RequestRunner (throttle, retries, rate limits), passes
  * the items through the pipeline chain and keeps the stats. It knows nothing about any particular API.
+ * What it does is told as signals (src/core/signals.ts); the log line per request, the progress bar,
+ * the memory sampler and the stats dump are extensions listening to them, not the engine's business.
  *
  * - Crawlee's own retries are off (maxRequestRetries 0): Crawlee retries at once and ignores
  *   retry-after, so the RequestRunner owns retrying.

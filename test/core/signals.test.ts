@@ -20,6 +20,7 @@ import { StatsCollector } from '../../src/core/stats';
 import { Throttle } from '../../src/core/throttle';
 import { startServer, TestServer } from '../helpers/http-servers';
 import { NOTHING_STORED } from '../helpers/spiders';
+import { EXTENSIONS } from '../../src/extensions';
 
 interface Page {
   path: string;
@@ -219,4 +220,21 @@ test('emitting costs nothing without a handler, and returns no promise while eve
   expect(pending).toBeInstanceOf(Promise);
   await pending;
   expect(seen).toEqual(['sync finished', 'sync finished', 'async finished']);
+});
+
+test('the autothrottle extension paces each host from AUTOTHROTTLE_START_DELAY only when AUTOTHROTTLE_ENABLED', () => {
+  const spacing = (enabled: boolean) => {
+    const settings = resolveSettings({
+      overrides: [`AUTOTHROTTLE_ENABLED=${enabled}`, 'AUTOTHROTTLE_START_DELAY=2.5'],
+    });
+    const logger = winston.createLogger({ silent: true });
+    const throttle = new Throttle(settings, 0);
+    const context = { settings, stats: new StatsCollector(), logger, throttle, closeSpider: () => {} };
+    const installed = installExtensions(EXTENSIONS, context, { statsLevel: 'info' }, new Signals(logger));
+    return { installed, spacingMs: throttle.forHost('api.example.com').spacingMs() };
+  };
+  expect(spacing(true)).toEqual({ installed: expect.arrayContaining(['autothrottle']), spacingMs: 2500 });
+  const off = spacing(false);
+  expect(off.installed).not.toContain('autothrottle');
+  expect(off.spacingMs).toBe(0);
 });

@@ -93,6 +93,25 @@ export interface Settings {
   /** Overwrite an existing feed file instead of refusing to start. */
   FEED_OVERWRITE: boolean;
 
+  /**
+   * The built-in extensions and their order (Scrapy's EXTENSIONS_BASE): kept apart so that EXTENSIONS
+   * adds to them. Change EXTENSIONS instead. Order is the order their signal handlers run in.
+   */
+  EXTENSIONS_BASE: Record<string, number | null>;
+  /**
+   * Extensions, name -> order, added to EXTENSIONS_BASE; null turns one off
+   * (`--set EXTENSIONS.request-log=null`). A spider adds its own in its custom settings.
+   */
+  EXTENSIONS: Record<string, number | null>;
+  /** CloseSpider: stop the crawl gracefully once this many items passed the pipelines. 0: never. */
+  CLOSESPIDER_ITEMCOUNT: number;
+  /** CloseSpider: stop once this many answers were read. 0: never. */
+  CLOSESPIDER_PAGECOUNT: number;
+  /** CloseSpider: stop once this many requests failed. 0: never. */
+  CLOSESPIDER_ERRORCOUNT: number;
+  /** CloseSpider: stop this many seconds after the crawl opened. 0: never. */
+  CLOSESPIDER_TIMEOUT: number;
+
   /** Output root: the `json-files` pipeline writes under it. */
   DATA_DIR: string;
   /**
@@ -204,6 +223,20 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   ITEM_PIPELINES: {},
   FEED_URI: '',
   FEED_OVERWRITE: false,
+
+  EXTENSIONS_BASE: {
+    autothrottle: 0,
+    closespider: 100,
+    memory: 200,
+    progress: 300,
+    'request-log': 400,
+    'stats-dump': 900,
+  },
+  EXTENSIONS: {},
+  CLOSESPIDER_ITEMCOUNT: 0,
+  CLOSESPIDER_PAGECOUNT: 0,
+  CLOSESPIDER_ERRORCOUNT: 0,
+  CLOSESPIDER_TIMEOUT: 0,
 
   DATA_DIR: './data',
   FILES_STORE: 'items/{spider}/{key}.json',

@@ -2,6 +2,8 @@
  * The engine: runs one spider on Crawlee's BasicCrawler and request queue (which dedupes requests by
  * uniqueKey), sends every request through the RequestRunner (throttle, retries, rate limits), passes
  * the items through the pipeline chain and keeps the stats. It knows nothing about any particular API.
+ * What it does is told as signals (src/core/signals.ts); the log line per request, the progress bar,
+ * the memory sampler and the stats dump are extensions listening to them, not the engine's business.
  *
  * - Crawlee's own retries are off (maxRequestRetries 0): Crawlee retries at once and ignores
  *   retry-after, so the RequestRunner owns retrying.
@@ -25,10 +27,10 @@ import type { FailureScope } from './errors';
 import { HttpClient } from './http-client';
 import type { ItemType } from './item';
 import type { PipelineChain, PipelineContext } from './pipeline';
-import type { Progress } from './progress';
 import { Request, RequestData } from './request';
 import { RequestOutcome, RequestRunner } from './request-runner';
 import { RetryPolicy } from './retry-policy';
+import { Signals } from './signals';
 import type { Spider } from './spider';
 import { classifyOutput, OutputValue, streamOutput } from './spider-output';
 import { StartFeeder } from './start-feeder';
@@ -57,7 +59,11 @@ export interface EngineOptions {
   settings: Settings;
   logger: Logger;
   pipelines: PipelineChain;
-  progress: Progress;
+  /**
+   * The crawl's signals, with the extensions' handlers connected (progress, the per-request log,
+   * CloseSpider, ...). Default: a bus nobody listens to.
+   */
+  signals?: Signals;
   stats?: StatsCollector;
   /**
    * The throttle to send through, kept by the caller across crawls (a worker keeps one for all its
@@ -95,6 +101,7 @@ interface FailedRecord {
 
 export class Engine {
   private readonly stats: StatsCollector;
+  private readonly signals: Signals;
   private readonly failures: RequestFailure[] = [];
   /** Groups (or the whole crawl, under key '*') whose remaining requests are not sent, and why. */
   private readonly abandoned = new Map<string, string>();
@@ -110,6 +117,8 @@ export class Engine {
   private pausedBeforeMs = 0;
   private lostItems = 0;
   private requestCount = 0;
+  /** Requests of this run done (finished or failed). */
+  private done = 0;
   /** Start requests a resumed queue had done already. */
   private alreadyDone = 0;
   private feeder: StartFeeder | undefined;
@@ -118,6 +127,7 @@ export class Engine {
 
   constructor(private readonly options: EngineOptions) {
     this.stats = options.stats ?? new StatsCollector();
+    this.signals = options.signals ?? new Signals(options.logger);
   }
 
   /**
@@ -131,8 +141,24 @@ export class Engine {
     this.crawler?.stop(reason);
   }
 
-  async run({ spider, itemTypes, rateLimitPerMinute }: SpiderRun): Promise<CrawlResult> {
-    const { settings, logger, pipelines, progress } = this.options;
+  async run(spiderRun: SpiderRun): Promise<CrawlResult> {
+    const { spider } = spiderRun;
+    let reason = 'error';
+    try {
+      const startedAt = await this.runSpider(spiderRun);
+      reason = this.stopping.signal.aborted ? String(this.stopping.signal.reason) : 'finished';
+      this.setFinalStats(startedAt, reason);
+    } finally {
+      // Also after an unexpected error: extensions release what they hold (the bar, timers).
+      await this.signals.emit('spiderClosed', { spider, reason });
+      await this.signals.emit('engineStopped', { reason });
+    }
+    return this.result();
+  }
+
+  /** Opens the spider, runs its requests, closes the pipelines; returns when it started. */
+  private async runSpider({ spider, itemTypes, rateLimitPerMinute }: SpiderRun): Promise<Date> {
+    const { settings, logger, pipelines } = this.options;
     const startedAt = new Date();
     this.stats.set('start_time', startedAt.toISOString());
     crawleeLog.setLevel(settings.LOG_LEVEL === 'debug' ? LogLevel.WARNING : LogLevel.ERROR);
@@ -170,7 +196,7 @@ export class Engine {
         settings.START_REQUESTS_BATCH,
       );
       await this.feeder.feed();
-      progress.start(this.requestCount);
+      await this.signals.emit('spiderOpened', { spider, requestCount: this.requestCount });
       const told = rateLimitPerMinute > 0 ? `${rateLimitPerMinute}/min` : 'untold (learned from 429s)';
       const more = this.feeder.exhausted ? '' : ' (more as the queue drains)';
       logger.info(
@@ -182,11 +208,10 @@ export class Engine {
       this.feeder.check();
     } finally {
       await this.feeder?.close();
-      progress.stop();
       client.close();
       await pipelines.close(context);
     }
-    return this.result(startedAt);
+    return startedAt;
   }
 
   /** Runs the queue to its end (or the stop) on Crawlee's BasicCrawler. */
@@ -222,8 +247,12 @@ export class Engine {
           const outcome = await this.runOne(runner, request);
           if (!outcome.ok) {
             await this.markFailed(queued.id, data, outcome.reason);
-            this.fail(request, outcome.reason, outcome.scope);
+            await this.fail(request, outcome.reason, outcome.scope);
           } else {
+            if (this.signals.listening('responseReceived')) {
+              const received = { request, status: outcome.status, outputCount: outcome.output.length };
+              await this.signals.emit('responseReceived', received);
+            }
             const output = classifyOutput(spider, itemTypes, request.callback ?? 'parse', outcome.output);
             await this.finish(request, outcome.status, output, context);
           }
@@ -234,20 +263,12 @@ export class Engine {
           // Only an unexpected error (a bug in a spider or pipeline, a value a callback can't yield) gets here.
           const data = queued.userData as QueuedRequestData;
           await this.markFailed(queued.id, data, error.message);
-          this.fail(Request.fromJSON(data.request), error.message, 'request');
+          await this.fail(Request.fromJSON(data.request), error.message, 'request');
         },
       },
       config,
     );
-    // Peak memory, sampled once a second (reading it per item costs more than the item).
-    const sampleMemory = () => this.stats.max('memory/peak_rss_bytes', process.memoryUsage.rss());
-    const sampler = setInterval(sampleMemory, 1000);
-    try {
-      await this.crawler.run();
-    } finally {
-      clearInterval(sampler);
-      sampleMemory();
-    }
+    await this.crawler.run();
   }
 
   /**
@@ -258,7 +279,7 @@ export class Engine {
     const feeder = this.feeder as StartFeeder;
     if (feeder.failed) this.crawler?.stop('the start requests failed'); // thrown by run() once stopped
     if (feeder.exhausted || this.stopping.signal.aborted) return false;
-    const inLine = this.requestCount - this.options.progress.done;
+    const inLine = this.requestCount - this.done;
     if (inLine < feeder.batchSize / 2) feeder.feedInBackground();
     return true;
   }
@@ -276,7 +297,7 @@ export class Engine {
     const requests: Request[] = [];
     for (const value of values) {
       if ('request' in value) requests.push(value.request);
-      else await this.processItem(value.item, value.type, context);
+      else await this.processItem(value.item, value.type, context, undefined);
     }
     await this.enqueue(requests, 'start');
   }
@@ -306,12 +327,36 @@ export class Engine {
       );
       const added = addedRequests.filter((request) => !request.wasAlreadyPresent).length;
       const done = await this.alreadyHandled(addedRequests, from);
+      await this.emitScheduled(batch, addedRequests, from);
       // Requests a resumed queue had done are not duplicates; the others not added are.
       const filtered = batch.length - added - done;
       if (filtered > 0) this.stats.inc('dupefilter/filtered', filtered);
       if (from === 'callback') this.stats.inc('scheduler/enqueued/followed', added);
       this.requestCount += added;
-      this.options.progress.grow(added);
+    }
+  }
+
+  /**
+   * requestScheduled for each request the queue took, requestDropped for each it had seen (a request
+   * a resumed queue had done is neither: it is not this run's). Only when someone listens.
+   */
+  private async emitScheduled(
+    batch: readonly Request[],
+    added: readonly { uniqueKey: string; wasAlreadyPresent: boolean; wasAlreadyHandled: boolean }[],
+    from: 'start' | 'callback',
+  ): Promise<void> {
+    const { signals } = this;
+    if (!signals.listening('requestScheduled') && !signals.listening('requestDropped')) return;
+    const byKey = new Map(added.map((entry) => [entry.uniqueKey, entry]));
+    const seen = new Set<string>();
+    for (const request of batch) {
+      const entry = byKey.get(request.uniqueKey);
+      const first = !seen.has(request.uniqueKey);
+      seen.add(request.uniqueKey);
+      if (entry && first && !entry.wasAlreadyPresent)
+        await signals.emit('requestScheduled', { request, from });
+      else if (!entry?.wasAlreadyHandled || !first)
+        await signals.emit('requestDropped', { request, reason: 'duplicate', from });
     }
   }
 
@@ -374,10 +419,27 @@ export class Engine {
     item: object,
     type: ItemType,
     context: PipelineContext,
+    request: Request | undefined,
   ): Promise<'passed' | 'dropped'> {
-    const result = await this.options.pipelines.process(item, type, context);
-    if (!result.dropped) return 'passed';
+    const { signals } = this;
+    let result;
+    try {
+      result = await this.options.pipelines.process(item, type, context);
+    } catch (error) {
+      if (signals.listening('itemError'))
+        await signals.emit('itemError', { item, type, error: error as Error, request });
+      throw error;
+    }
+    if (!result.dropped) {
+      if (signals.listening('itemScraped'))
+        await signals.emit('itemScraped', { item: result.item, type, request });
+      return 'passed';
+    }
     if (result.invalid) this.lostItems += 1;
+    if (signals.listening('itemDropped')) {
+      const { pipeline, reason, invalid } = result;
+      await signals.emit('itemDropped', { item, type, pipeline, reason, invalid, request });
+    }
     return 'dropped';
   }
 
@@ -392,16 +454,23 @@ export class Engine {
     }
   }
 
-  /** Records a failed request and what it abandons (its group, or the crawl); then its progress line. */
-  private fail(request: Request, reason: string, scope: FailureScope) {
+  /** Records a failed request and what it abandons (its group, or the crawl); then requestFailed. */
+  private async fail(request: Request, reason: string, scope: FailureScope) {
     this.failures.push({ label: request.label, group: request.group, reason });
     if (scope === 'crawl') this.abandoned.set('*', reason);
     if (scope === 'group' && request.group !== undefined) this.abandoned.set(request.group, reason);
-    const { logger, progress } = this.options;
-    logger.warn(`[${progress.tick(request.label)}] ${request.label}: FAILED: ${reason}`);
+    this.done += 1;
+    if (this.signals.listening('requestFailed'))
+      await this.signals.emit('requestFailed', {
+        request,
+        reason,
+        scope,
+        done: this.done,
+        total: this.requestCount,
+      });
   }
 
-  /** Records a finished request: its items through the pipelines, its requests queued; then its progress line. */
+  /** Records a finished request: its items through the pipelines, its requests queued; then requestFinished. */
   private async finish(
     request: Request,
     status: number,
@@ -413,27 +482,32 @@ export class Engine {
     const requests: Request[] = [];
     for (const value of output) {
       if ('request' in value) requests.push(value.request);
-      else if ((await this.processItem(value.item, value.type, context)) === 'passed') passed += 1;
+      else if ((await this.processItem(value.item, value.type, context, request)) === 'passed') passed += 1;
       else dropped += 1;
     }
     if (requests.length) await this.enqueue(requests, 'callback');
-    const drops = dropped ? `, ${dropped} dropped` : '';
-    const follows = requests.length ? `, ${requests.length} request(s)` : '';
-    const { logger, progress } = this.options;
-    logger.info(
-      `[${progress.tick(request.label)}] ${request.label}: HTTP ${status}, ${passed} item(s)${drops}${follows}`,
-    );
+    this.done += 1;
+    if (this.signals.listening('requestFinished')) {
+      await this.signals.emit('requestFinished', {
+        request,
+        status,
+        itemsScraped: passed,
+        itemsDropped: dropped,
+        requestsFound: requests.length,
+        done: this.done,
+        total: this.requestCount,
+      });
+    }
   }
 
-  private result(startedAt: Date): CrawlResult {
+  /** The stats of the end (Scrapy's CoreStats), set before spiderClosed so extensions see them. */
+  private setFinalStats(startedAt: Date, reason: string): void {
     const finishedAt = new Date();
     const elapsed = (finishedAt.getTime() - startedAt.getTime()) / 1000;
     const throttle = this.throttle as Throttle;
-    const requestCount = this.requestCount;
-    const notRun = Math.max(0, requestCount - this.options.progress.done);
-    const stoppedBy = this.stopping.signal.aborted ? String(this.stopping.signal.reason) : undefined;
+    const notRun = Math.max(0, this.requestCount - this.done);
     this.stats.set('finish_time', finishedAt.toISOString());
-    this.stats.set('finish_reason', stoppedBy ?? 'finished');
+    this.stats.set('finish_reason', reason);
     this.stats.set('elapsed_time_seconds', elapsed);
     this.stats.set('request_failed_count', this.failures.length);
     this.stats.set('ratelimit/paused_seconds', Math.round(throttle.pausedMs() - this.pausedBeforeMs) / 1000);
@@ -442,11 +516,15 @@ export class Engine {
     const sent = this.stats.count('downloader/request_count');
     if (elapsed > 0)
       this.stats.set('downloader/requests_per_minute', Math.round((sent / elapsed) * 600) / 10);
-    this.stats.max('memory/peak_rss_bytes', process.memoryUsage().rss);
     if (notRun > 0) this.stats.set('requests_not_run_count', notRun);
     if (this.alreadyDone > 0) this.stats.set('jobdir/already_done_count', this.alreadyDone);
+  }
+
+  /** What the run came to; its stats as they are after spiderClosed (extensions add to them). */
+  private result(): CrawlResult {
+    const stoppedBy = this.stopping.signal.aborted ? String(this.stopping.signal.reason) : undefined;
     return {
-      requestCount,
+      requestCount: this.requestCount,
       failures: this.failures,
       lostItems: this.lostItems,
       stoppedBy,

@@ -58,19 +58,19 @@ export class Progress {
   tick(label: string, count = 1): string {
     this.done += count;
     this.bar?.increment(count, { last: label });
-    const percent = this.total ? Math.floor((this.done * 100) / this.total) : 100;
-    return `${this.done}/${this.total} ${percent}% ETA ${formatDuration(this.etaMs())}`;
+    return progressText(this.done, this.total, Date.now() - this.startedAt);
   }
 
   stop(): void {
     this.multiBar?.stop();
   }
+}
 
-  private etaMs(): number {
-    if (this.done === 0) return 0;
-    const perRequest = (Date.now() - this.startedAt) / this.done;
-    return perRequest * (this.total - this.done);
-  }
+/** `12/30 40% ETA 0:05`: `done` of `total` after `elapsedMs`, and the time left at that pace. */
+export function progressText(done: number, total: number, elapsedMs: number): string {
+  const percent = total ? Math.floor((done * 100) / total) : 100;
+  const etaMs = done === 0 ? 0 : (elapsedMs / done) * (total - done);
+  return `${done}/${total} ${percent}% ETA ${formatDuration(etaMs)}`;
 }
 
 /** `h:mm:ss` or `m:ss`. */

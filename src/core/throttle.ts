@@ -7,12 +7,22 @@ import { HostThrottle } from './host-throttle';
 
 export class Throttle {
   private readonly hosts = new Map<string, HostThrottle>();
+  /** Makes a host's AutoThrottle; set by the `autothrottle` extension (AUTOTHROTTLE_ENABLED). */
+  private autoThrottleFor: ((host: string) => AutoThrottle) | undefined;
 
   /** `rateLimitPerMinute`: the told limit (RATE_LIMIT, or the spider's preset); 0 when untold. */
   constructor(
     private readonly settings: Settings,
     readonly rateLimitPerMinute: number,
   ) {}
+
+  /**
+   * Paces each host not seen yet with its own AutoThrottle. It learns inside the gate from every
+   * answer (retries included), as Scrapy's learns from every download.
+   */
+  useAutoThrottle(make: (host: string) => AutoThrottle): void {
+    this.autoThrottleFor = make;
+  }
 
   forHost(host: string): HostThrottle {
     let throttle = this.hosts.get(host);
@@ -21,7 +31,7 @@ export class Throttle {
       throttle = new HostThrottle({
         rateLimitPerMinute: this.rateLimitPerMinute,
         minDelayMs: settings.DOWNLOAD_DELAY * 1000,
-        autoThrottle: settings.AUTOTHROTTLE_ENABLED ? new AutoThrottle(settings) : undefined,
+        autoThrottle: this.autoThrottleFor?.(host),
         backoffBaseMs: settings.RATE_LIMIT_BACKOFF_BASE * 1000,
         backoffMaxMs: settings.RATE_LIMIT_BACKOFF_MAX * 1000,
       });

@@ -6,11 +6,13 @@
  */
 import type { Logger } from 'winston';
 import { UsageError } from '../core/errors';
+import { enabledExtensions, ExtensionFactory } from '../core/extension';
 import { PipelineChain, PipelineFactory } from '../core/pipeline';
 import { SettingsSources } from '../core/settings-loader';
 import type { Spider, SpiderClass } from '../core/spider';
 import { GivenArgument, readArguments } from '../core/spider-arguments';
 import { openPriceStore } from '../db/open-store';
+import { EXTENSIONS, ExtensionServices } from '../extensions';
 import { DATABASE_PIPELINES, PIPELINES, PipelineServices } from '../pipelines';
 import type { CrawlSettings } from '../settings';
 import { findSpider, SPIDERS } from '../spiders';
@@ -22,6 +24,8 @@ export interface PreparedCrawl {
   spider: Spider<object, object>;
   spiderClass: SpiderClass;
   pipelines: PipelineChain;
+  /** The built-in extensions and the spider's own, by name (EXTENSIONS picks the enabled ones). */
+  extensions: Readonly<Record<string, ExtensionFactory<ExtensionServices>>>;
   /** Counts the items not asked for because they were already stored. */
   skipped: { count: number };
   /** Where items are stored, in words (for the log). */
@@ -59,6 +63,9 @@ export async function openCrawl(
   const settings = crawlSettings(sources, spiderClass);
   const registry = pipelineRegistry(spiderClass);
   const enabled = PipelineChain.enabledNames(registry, settings);
+  const extensions = extensionRegistry(spiderClass);
+  // An unknown extension is bad usage: said before anything is opened or sent.
+  enabledExtensions(extensions, settings);
 
   const logger: { current?: Logger } = {};
   const services: PipelineServices = { spiderName };
@@ -77,6 +84,7 @@ export async function openCrawl(
       spider,
       spiderClass,
       pipelines,
+      extensions,
       skipped: stored.skipped,
       storage: pipelines.describeStorage(),
       logger,
@@ -99,4 +107,16 @@ function pipelineRegistry(spiderClass: SpiderClass): Record<string, PipelineFact
       );
   }
   return { ...PIPELINES, ...own };
+}
+
+/** The built-in extensions and the spider's own; a spider may not reuse a built-in's name. */
+function extensionRegistry(spiderClass: SpiderClass): Record<string, ExtensionFactory<ExtensionServices>> {
+  const own = spiderClass.extensions ?? {};
+  for (const name of Object.keys(own)) {
+    if (Object.prototype.hasOwnProperty.call(EXTENSIONS, name))
+      throw new UsageError(
+        `spider ${spiderClass.spiderName}: its extension "${name}" has a built-in extension's name`,
+      );
+  }
+  return { ...EXTENSIONS, ...own };
 }

@@ -5,8 +5,10 @@
  */
 import type { Logger } from 'winston';
 import { CrawlResult, Engine } from '../core/engine';
-import { Progress } from '../core/progress';
+import { installExtensions } from '../core/extension';
+import type { Progress } from '../core/progress';
 import { describeSettings } from '../core/settings-loader';
+import { Signals } from '../core/signals';
 import { StatsCollector } from '../core/stats';
 import { Throttle } from '../core/throttle';
 import type { PreparedCrawl } from './open-crawl';
@@ -14,7 +16,7 @@ import { logCrawlSummary } from './summary';
 
 export interface RunCrawlOptions {
   logger: Logger;
-  /** Requests done and an ETA (a bar on a terminal). Default: log lines only. */
+  /** The bar the `progress` extension draws (on a terminal). Default: none. */
   progress?: Progress;
   /** Aborting it stops the crawl gracefully. */
   stopSignal?: AbortSignal;
@@ -41,15 +43,28 @@ export interface CrawlOutcome {
 
 export async function runCrawl(
   crawl: PreparedCrawl,
-  { logger, progress = new Progress(false), stopSignal, resumeHint, throttles, statsLevel }: RunCrawlOptions,
+  { logger, progress, stopSignal, resumeHint, throttles, statsLevel = 'info' }: RunCrawlOptions,
 ): Promise<CrawlOutcome> {
   const { settings, spider, spiderClass, pipelines } = crawl;
   crawl.logger.current = logger;
   const stats = new StatsCollector();
   const rateLimit = settings.RATE_LIMIT || spider.rateLimitPreset();
   let throttle = throttles?.get(rateLimit);
-  if (throttles && !throttle) throttles.set(rateLimit, (throttle = new Throttle(settings, rateLimit)));
-  const engine = new Engine({ settings, logger, pipelines, progress, stats, throttle });
+  if (!throttle) {
+    throttle = new Throttle(settings, rateLimit);
+    throttles?.set(rateLimit, throttle);
+  }
+  const signals = new Signals(logger);
+  // The spider asks "already stored?" while the crawl runs (as it finds what to ask for): counted
+  // before the extensions read the final stats.
+  signals.connect(
+    'spiderClosed',
+    () => stats.set('incremental/skipped_count', crawl.skipped.count),
+    'crawler',
+  );
+  const engine = new Engine({ settings, logger, pipelines, stats, throttle, signals });
+  const context = { settings, stats, logger, throttle, closeSpider: (reason: string) => engine.stop(reason) };
+  installExtensions(crawl.extensions, context, { progress, statsLevel }, signals);
   const stop = () => engine.stop(String(stopSignal?.reason ?? 'stopped'));
   if (stopSignal?.aborted) stop();
   stopSignal?.addEventListener('abort', stop);
@@ -61,9 +76,7 @@ export async function runCrawl(
       itemTypes: spiderClass.itemTypes,
       rateLimitPerMinute: rateLimit,
     });
-    // The spider asks "already stored?" while the crawl runs (as it finds what to ask for).
-    result.stats['incremental/skipped_count'] = crawl.skipped.count;
-    logCrawlSummary(result, logger, { skipped: crawl.skipped.count, resumeHint, statsLevel });
+    logCrawlSummary(result, logger, { skipped: crawl.skipped.count, resumeHint });
     return {
       result,
       complete: result.failures.length === 0 && result.lostItems === 0 && !result.stoppedBy,

@@ -1,6 +1,6 @@
 /**
- * The end of a crawl, for people: the stats dump (as Scrapy prints it) and a summary that names
- * every failed request, folding a group's failures with one cause into one line.
+ * The end of a crawl, for people: a summary that names every failed request, folding a group's
+ * failures with one cause into one line. (The stats dump before it is the `stats-dump` extension's.)
  */
 import type { Logger } from 'winston';
 import type { CrawlResult, RequestFailure } from '../core/engine';
@@ -10,16 +10,13 @@ export interface SummaryExtras {
   skipped: number;
   /** What to do after a stopped crawl. */
   resumeHint: string;
-  /** The level of the stats dump: a worker logs it at debug, one line per job is enough there. */
-  statsLevel?: 'info' | 'debug';
 }
 
 export function logCrawlSummary(
   result: CrawlResult,
   logger: Logger,
-  { skipped, resumeHint, statsLevel = 'info' }: SummaryExtras,
+  { skipped, resumeHint }: SummaryExtras,
 ): void {
-  logger.log(statsLevel, `Dumping crawl stats:\n${JSON.stringify(result.stats, null, 2)}`);
   const { requestCount, failures, lostItems, stoppedBy } = result;
   const scraped = Number(result.stats['item_scraped_count'] ?? 0);
   const seconds = Number(result.stats['elapsed_time_seconds'] ?? 0).toFixed(1);

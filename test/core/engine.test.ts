@@ -11,7 +11,6 @@ import winston from 'winston';
 import { CrawlResult, Engine } from '../../src/core/engine';
 import { defineItemType } from '../../src/core/item';
 import { ItemPipeline, PipelineChain } from '../../src/core/pipeline';
-import { Progress } from '../../src/core/progress';
 import { Request } from '../../src/core/request';
 import type { Response } from '../../src/core/response';
 import { Router } from '../../src/core/router';
@@ -67,7 +66,7 @@ async function crawl(spiderClass: SpiderClass, overrides: string[] = [], env: Re
   const logger = winston.createLogger({ silent: true });
   const pipelines = PipelineChain.fromSettings({ collect }, settings, {});
   const spider = new spiderClass({ args: {}, settings, stored: NOTHING_STORED });
-  const engine = new Engine({ settings, logger, pipelines, progress: new Progress(false) });
+  const engine = new Engine({ settings, logger, pipelines });
   running = engine;
   const result = await engine.run({ spider, itemTypes: spiderClass.itemTypes, rateLimitPerMinute: 0 });
   return { items, result };

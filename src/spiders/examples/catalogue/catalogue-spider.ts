@@ -11,6 +11,7 @@ import { Request } from '../../../core/request';
 import type { Response } from '../../../core/response';
 import { Spider } from '../../../core/spider';
 import { InStockPipeline } from './in-stock-pipeline';
+import { postSummaryExtension } from './post-summary-extension';
 import { Product, ProductItem } from './product-item';
 
 interface ListPage {
@@ -25,6 +26,8 @@ interface CatalogueArgs {
 interface CatalogueSettings {
   /** Products with fewer units in stock are dropped by the `in-stock` pipeline. */
   CATALOGUE_MIN_STOCK: number;
+  /** Where the `post-summary` extension posts the crawl's summary at the end. Empty: nowhere. */
+  CATALOGUE_SUMMARY_URL: string;
 }
 
 export class CatalogueSpider extends Spider<CatalogueArgs, CatalogueSettings> {
@@ -36,7 +39,9 @@ export class CatalogueSpider extends Spider<CatalogueArgs, CatalogueSettings> {
   ] as const;
   static readonly customSettings = {
     CATALOGUE_MIN_STOCK: 1,
+    CATALOGUE_SUMMARY_URL: '',
     ITEM_PIPELINES: { 'in-stock': 150 },
+    EXTENSIONS: { 'post-summary': 500 },
     FILES_STORE: 'catalogue/{id}.json',
   };
   static readonly itemTypes = [ProductItem];
@@ -44,6 +49,7 @@ export class CatalogueSpider extends Spider<CatalogueArgs, CatalogueSettings> {
     'in-stock': (settings: Readonly<Record<string, unknown>>) =>
       new InStockPipeline(Number(settings.CATALOGUE_MIN_STOCK)),
   };
+  static readonly extensions = { 'post-summary': postSummaryExtension };
 
   startRequests(): Request[] {
     return [

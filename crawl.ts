@@ -38,6 +38,10 @@ const EXAMPLES: [string, string][] = [
     'three coins, plus a JSON Lines feed',
   ],
   [
+    '$0 -c bitcoin -s 2024-01-01 -e 2024-12-31 -O prices.csv',
+    'a year of bitcoin, also as one CSV file (replaced)',
+  ],
+  [
     '$0 --coin_id bitcoin --start_date 2017-12-15 --end_date 2017-12-30 --db_store True',
     "the original's spelling",
   ],

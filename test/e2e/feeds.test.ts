@@ -5,8 +5,9 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CatalogueApi, PRODUCTS, startCatalogueApi } from '../fixtures/catalogue-api/server';
-import { runCli, tempDir } from '../helpers/cli';
+import { runCli, spawnCli, tempDir } from '../helpers/cli';
 import { MOCK_DEFAULTS } from '../helpers/mock-defaults';
 import { loadCsvPrices, MockApi, startMockApi } from '../mock-api/server';
 
@@ -122,4 +123,24 @@ it('a crawl with a failed coin writes its feed whole, and says it is incomplete'
     `the feed ${feed} is INCOMPLETE: 1 request(s) failed; it holds only the items stored`,
   );
   expect(existsSync(`${feed}.tmp`)).toBe(false);
+});
+
+it('a crawl stopped by Ctrl-C closes its JSON feed properly and says it is incomplete', async () => {
+  mock.configure({ ...MOCK_DEFAULTS, latencyMs: 150 });
+  const dataDir = tempDir();
+  const feed = join(dataDir, 'items.json');
+  const run = spawnCli([
+    ...['-c', 'bitcoin', '-s', '2021-01-01', '-e', '2021-01-30', '-O', feed, '--concurrency', '1'],
+    ...['--api-url', mock.url, '--data-dir', dataDir, ...quiet],
+  ]);
+  let stderr = '';
+  run.child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  while (!/HTTP 200, 1 item/.test(stderr)) await sleep(50);
+  run.child.kill('SIGINT');
+  const result = await run.done;
+  expect(result.code).toBe(130);
+  const items = JSON.parse(readFileSync(feed, 'utf8')) as unknown[];
+  expect(items.length).toBeGreaterThanOrEqual(1);
+  expect(items.length).toBeLessThan(30);
+  expect(result.stderr).toContain(`the feed ${feed} is INCOMPLETE: it was stopped`);
 });

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The command line: `crawl` (the default), `daily`, the job queue's `schedule`, `worker`, `backfill`
- * and `runs`, and `list`, `reprocess`, `plot`, `report`, `serve`, `migrate`. Installed as the
+ * and `runs`, and `list`, `check`, `reprocess`, `plot`, `report`, `serve`, `migrate`. Installed as the
  * `coingecko-crawler` bin (compiled to dist/crawl.js by `npm ci`); tests run it from source with tsx.
  * Exit codes (src/cli/exit-codes.ts): 0 all stored, 1 some days failed, 2 bad usage (one line on
  * stderr), 130 stopped by a signal, 70 an internal error.
@@ -16,6 +16,7 @@ import { DEFAULT_PLOT_COINS, runPlotCommand } from './src/cli/plot-command';
 import { runReprocessCommand } from './src/cli/reprocess-command';
 import { reportOptions, runReportCommand } from './src/cli/report-command';
 import { listSpiders } from './src/cli/list-command';
+import { runCheckCommand } from './src/cli/check-command';
 import { backfillOptions, runBackfillCommand } from './src/cli/backfill-command';
 import { dailyOptions, runDailyCommand } from './src/cli/daily-command';
 import { runRunsCommand, runsOptions } from './src/cli/runs-command';
@@ -37,6 +38,10 @@ const EXAMPLES: [string, string][] = [
     'three coins, plus a JSON Lines feed',
   ],
   [
+    '$0 -c bitcoin -s 2024-01-01 -e 2024-12-31 -O prices.csv',
+    'a year of bitcoin, also as one CSV file (replaced)',
+  ],
+  [
     '$0 --coin_id bitcoin --start_date 2017-12-15 --end_date 2017-12-30 --db_store True',
     "the original's spelling",
   ],
@@ -51,6 +56,7 @@ const EXAMPLES: [string, string][] = [
   ['$0 backfill -c bitcoin -s 2024-01-01 -e 2024-12-31', 'a year, one job a month, for the workers'],
   ['$0 serve', 'the status page on http://127.0.0.1:8080'],
   ['$0 list', 'the spiders there are'],
+  ['$0 check', "every spider's contracts, offline"],
 ];
 
 /**
@@ -140,6 +146,14 @@ async function main(argv: string[], env: NodeJS.ProcessEnv, seen: { argv?: Recor
     .command('list', 'List the spiders', {}, () => {
       process.stdout.write(`${listSpiders()}\n`);
     })
+    .command(
+      'check [spider]',
+      "Run the spiders' contracts (or one spider's) offline: each callback on its stored answer",
+      (y) => y.positional('spider', { type: 'string', describe: 'Only this spider (see `list`)' }),
+      async (args) => {
+        exitCode = await runCheckCommand(args);
+      },
+    )
     .command(
       'reprocess',
       'Load stored day files into the database again, without the network',

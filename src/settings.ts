@@ -7,6 +7,8 @@
  * Resolution and type checking live in `src/core/settings-loader.ts`.
  */
 
+import type { FeedOptions } from './feeds/feed-options';
+
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 export type ApiPlan = 'public' | 'demo' | 'pro';
 export type ProgressMode = 'auto' | 'on' | 'off';
@@ -88,9 +90,15 @@ export interface Settings {
    * (`--set ITEM_PIPELINES.dedupe=null`). A spider adds its own in its custom settings.
    */
   ITEM_PIPELINES: Record<string, number | null>;
-  /** JSON Lines feed of every item (Scrapy's FEEDS); `%(name)s` and `%(time)s` are replaced. Used by the `feed` pipeline. */
+  /**
+   * Feeds of every item (Scrapy's FEEDS): file URI -> `{format, fields, overwrite, encoding, item_types}`;
+   * `%(name)s` (the spider) and `%(time)s` (the start) are filled in. `-o FILE` / `-O FILE` add one.
+   * Any feed turns the `feed` pipeline on.
+   */
+  FEEDS: Record<string, FeedOptions>;
+  /** One feed, the older way: the same as a FEEDS entry `{FEED_URI: {overwrite: FEED_OVERWRITE}}`. */
   FEED_URI: string;
-  /** Overwrite an existing feed file instead of refusing to start. */
+  /** FEED_URI replaces an existing file instead of appending to it. */
   FEED_OVERWRITE: boolean;
 
   /**
@@ -221,6 +229,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
 
   ITEM_PIPELINES_BASE: { validate: 100, dedupe: 200, 'json-files': 300, 'postgres-store': null, feed: null },
   ITEM_PIPELINES: {},
+  FEEDS: {},
   FEED_URI: '',
   FEED_OVERWRITE: false,
 

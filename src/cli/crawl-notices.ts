@@ -1,10 +1,11 @@
 /**
  * What a crawl says besides its progress and summary, where a new user would otherwise be left
  * guessing: a DATABASE_URL that this crawl does not use, an API URL that answers 404 to everything,
- * and a feed left empty because every day was already stored.
+ * a feed left empty because every day was already stored, and feeds of a crawl that did not finish.
  */
 import type { Logger } from 'winston';
 import type { CrawlResult } from '../core/engine';
+import { configuredFeeds, hasFeeds } from '../feeds/feed-options';
 import type { Settings } from '../settings';
 
 /** Before the first request. */
@@ -35,9 +36,25 @@ export function logCrawlAdvice(
         'http://127.0.0.1:8000/api/v3',
     );
   }
-  if (settings.FEED_URI && outcome.itemsStored === 0 && outcome.skipped > 0 && failures.length === 0) {
+  if (!hasFeeds(settings)) return;
+  const uris = configuredFeeds(settings).map((feed) => feed.uri);
+  const feeds = uris.length === 1 ? `the feed ${uris[0]}` : `the feeds ${uris.join(', ')}`;
+  if (outcome.itemsStored === 0 && outcome.skipped > 0 && failures.length === 0) {
     logger.warn(
-      `the feed ${settings.FEED_URI} has no items: every day was already stored (--force fetches them again)`,
+      `${feeds} ${uris.length === 1 ? 'has' : 'have'} no items: every day was already stored (--force fetches them again)`,
     );
   }
+  // Each feed file is whole (closed and renamed into place), but holds only what this crawl got.
+  const { result } = outcome;
+  const why = result.stoppedBy
+    ? `it was stopped (${result.stoppedBy})`
+    : failures.length > 0
+      ? `${failures.length} request(s) failed`
+      : result.lostItems > 0
+        ? `${result.lostItems} item(s) were invalid`
+        : undefined;
+  if (why)
+    logger.warn(
+      `${feeds} ${uris.length === 1 ? 'is' : 'are'} INCOMPLETE: ${why}; it holds only the items stored`,
+    );
 }

@@ -5,6 +5,7 @@
 import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors';
 import { FlagValue, parseBoolean, resolveSettings, SettingsSources } from '../core/settings-loader';
+import { feedsFromCommandLine } from '../feeds/feed-options';
 import { CrawlSettings, DEFAULT_SETTINGS, Settings } from '../settings';
 import { DEFAULT_SPIDER } from '../spiders';
 import { REPORT_FORMATS, ReportFormat } from '../util/row-format';
@@ -98,7 +99,18 @@ export function crawlOptions<T>(yargs: Argv<T>) {
       describe: 'Fetch items that are already stored again (default: skip them)',
     })
     .option('job-dir', text('Keep the request queue here, to resume a stopped crawl (env JOB_DIR)'))
-    .option('output', { alias: 'o', ...text('Also write every item to this JSON Lines feed') });
+    .option('output', {
+      alias: 'o',
+      type: 'string',
+      array: true,
+      describe: 'Append every item to this feed: FILE or FILE:FORMAT (jsonl, json, csv; repeatable)',
+    })
+    .option('overwrite-output', {
+      alias: 'O',
+      type: 'string',
+      array: true,
+      describe: 'Like -o, but replace the file',
+    });
 }
 
 /** How requests are sent: every command that crawls (`crawl`, `daily`, `worker`, `schedule`). */
@@ -122,7 +134,6 @@ const FLAG_SETTINGS: ReadonlyArray<[string, string, keyof Settings]> = [
   ['job-dir', '--job-dir', 'JOB_DIR'],
   ['concurrency', '--concurrency', 'CONCURRENT_REQUESTS'],
   ['rate-limit', '--rate-limit', 'RATE_LIMIT'],
-  ['output', '--output', 'FEED_URI'],
   ['log-level', '--log-level', 'LOG_LEVEL'],
   ['log-file', '--log-file', 'LOG_FILE'],
   ['out-dir', '--out-dir', 'FIGURES_DIR'],
@@ -150,6 +161,18 @@ export function settingSourcesFromArgv(
       );
     }
     flags.push({ flag: '--db-store', setting: 'DB_STORE', text: value });
+  }
+  const feeds = feedsFromCommandLine(
+    (argv.output as string[] | undefined) ?? [],
+    (argv['overwrite-output'] as string[] | undefined) ?? [],
+  );
+  for (const [uri, options] of Object.entries(feeds)) {
+    flags.push({
+      flag: options.overwrite ? '-O' : '-o',
+      setting: 'FEEDS',
+      key: uri,
+      text: JSON.stringify(options),
+    });
   }
   return { env, overrides: (argv.set as string[] | undefined) ?? [], flags };
 }

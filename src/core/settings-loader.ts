@@ -56,6 +56,13 @@ const CHECKS: Partial<Record<SettingName, (value: unknown) => string | undefined
   CLOSESPIDER_PAGECOUNT: integerAtLeast(0),
   CLOSESPIDER_ERRORCOUNT: integerAtLeast(0),
   CLOSESPIDER_TIMEOUT: numberAtLeast(0),
+  // Each feed's options are checked with the feed pipeline (src/feeds/feed-options.ts), before the crawl.
+  FEEDS: (feeds) =>
+    Object.values(feeds as Record<string, unknown>).every(
+      (options) => typeof options === 'object' && options !== null && !Array.isArray(options),
+    )
+      ? undefined
+      : 'expected a map of feed URI to options, e.g. {"items.csv": {"format": "csv"}}',
   REDIRECT_MAX_TIMES: integerAtLeast(0),
   HTTP_PROXY: proxyUrl,
   HTTPS_PROXY: proxyUrl,
@@ -110,6 +117,8 @@ export interface FlagValue {
   /** The flag as the user knows it, e.g. `--concurrency`. */
   flag: string;
   setting: SettingName;
+  /** For a map setting: the entry the flag sets (`-o FILE` sets `FEEDS[FILE]`). Absent: the whole setting. */
+  key?: string;
   text: string;
 }
 
@@ -162,7 +171,10 @@ export function resolveSettings({
     else assign(settings, name, text, `--set ${name}`, defaults);
   }
 
-  for (const { flag, setting, text } of flags) assign(settings, setting, text, flag, defaults);
+  for (const { flag, setting, key, text } of flags) {
+    if (key !== undefined) assignEntry(settings, setting, key, text, flag);
+    else assign(settings, setting, text, flag, defaults);
+  }
   return Object.freeze(settings) as CrawlSettings;
 }
 
@@ -207,17 +219,29 @@ function assign(
   (settings as unknown as Record<string, unknown>)[name] = value;
 }
 
-/** `--set ITEM_PIPELINES.feed=800`: change one entry of a map setting. */
-function assignEntry(settings: Settings, name: SettingName, key: string, text: string): void {
+/** `--set ITEM_PIPELINES.feed=800`: change one entry of a map setting (`{...}`: a JSON object entry, as FEEDS has). */
+function assignEntry(
+  settings: Settings,
+  name: SettingName,
+  key: string,
+  text: string,
+  source = `--set ${name}.${key}`,
+): void {
   const current = settings[name];
-  const source = `--set ${name}.${key}`;
   if (typeof current !== 'object' || current === null || Array.isArray(current)) {
     throw new UsageError(`${source}: ${name} is not a map setting`);
   }
   // An entry is typed like the one it replaces: text for a map of text, else an order (or null).
   const previous = (current as Record<string, unknown>)[key];
   const word = text.trim();
-  const entry = typeof previous === 'string' ? text : word === 'null' || word === '' ? null : Number(word);
+  const entry =
+    typeof previous === 'string'
+      ? text
+      : word.startsWith('{')
+        ? parseJson(text, (expected) => badValue(name, source, text, expected))
+        : word === 'null' || word === ''
+          ? null
+          : Number(word);
   if (typeof entry === 'number' && !Number.isFinite(entry))
     throw badValue(name, source, text, 'expected a number or null');
   const updated = { ...current, [key]: entry };

@@ -7,6 +7,7 @@ import { UsageError } from '../core/errors';
 import type { PipelineFactory } from '../core/pipeline';
 import type { PriceStore } from '../db/price-store';
 import { DedupePipeline } from './dedupe';
+import { configuredFeeds } from '../feeds/feed-options';
 import { FeedPipeline } from './feed';
 import { JsonFilesPipeline } from './json-files';
 import { PostgresStorePipeline } from './postgres-store';
@@ -36,5 +37,5 @@ export const PIPELINES: Readonly<Record<string, PipelineFactory<PipelineServices
     if (!database) throw new UsageError('postgres-store needs a database; pass --db-store');
     return new PostgresStorePipeline(database.store, settings.DB_BATCH_SIZE, database.description);
   },
-  feed: (settings) => new FeedPipeline(settings.FEED_URI, settings.FEED_OVERWRITE),
+  feed: (settings, { spiderName }) => new FeedPipeline(configuredFeeds(settings), spiderName),
 };

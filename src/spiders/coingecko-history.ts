@@ -3,6 +3,7 @@
  * CoinHistoryItem. The port of the original Scrapy spider, minus its crash on days without data.
  * Days already stored are not asked for (unless `--force`).
  */
+import { contract } from '../contracts/contract';
 import { RetryRequest } from '../core/errors';
 import { Request } from '../core/request';
 import type { Response } from '../core/response';
@@ -39,6 +40,24 @@ export class CoinGeckoHistorySpider extends CoinGeckoSpider {
     }
   }
 
+  @contract({
+    answer: 'test/fixtures/coingecko/history_bitcoin_01-04-2021.json',
+    url: 'https://api.coingecko.com/api/v3/coins/bitcoin/history?date=01-04-2021&localization=false',
+    meta: { coinId: 'bitcoin', date: '2021-04-01' },
+    args: { 'coin-id': 'bitcoin', 'start-date': '2021-04-01' },
+    items: 1,
+    requests: 0,
+    scrapes: ['coin_id', 'date', 'usd_price', 'usd_market_cap', 'usd_total_volume', 'full_response'],
+  })
+  @contract({
+    answer: 'test/fixtures/coingecko/history_ethereum_01-01-2018.json',
+    url: 'https://api.coingecko.com/api/v3/coins/ethereum/history?date=01-01-2018&localization=false',
+    meta: { coinId: 'ethereum', date: '2018-01-01' },
+    args: { 'coin-id': 'bitcoin', 'start-date': '2021-04-01' },
+    items: 1,
+    requests: 0,
+    scrapes: ['coin_id', 'date', 'usd_price', 'usd_market_cap', 'usd_total_volume', 'full_response'],
+  })
   parse(response: Response<DayMeta>, { stats }: SpiderContext): CoinHistoryItem[] {
     return [historyItem(response, stats)];
   }

@@ -4,6 +4,7 @@
  * At the public plan's 5 calls a minute a 4-year backfill takes 4 requests instead of 1,445 (nearly
  * 5 hours).
  */
+import { contract } from '../contracts/contract';
 import { RetryRequest } from '../core/errors';
 import { Request } from '../core/request';
 import type { Response } from '../core/response';
@@ -63,6 +64,15 @@ export class CoinGeckoMarketChartSpider extends CoinGeckoSpider {
     }
   }
 
+  @contract({
+    answer: 'test/fixtures/coingecko/market_chart_bitcoin_docs_example.json',
+    url: 'https://api.coingecko.com/api/v3/coins/bitcoin/market_chart/range?vs_currency=usd&from=1711843200&to=1711933200',
+    meta: { coinId: 'bitcoin', days: ['2024-03-31', '2024-04-01'] },
+    args: { 'coin-id': 'bitcoin', 'start-date': '2024-03-31' },
+    items: 2,
+    requests: 0,
+    scrapes: ['coin_id', 'date', 'usd_price', 'usd_market_cap', 'usd_total_volume', 'full_response'],
+  })
   parse(response: Response<ChunkMeta>, { stats }: SpiderContext): CoinHistoryItem[] {
     return marketChartItems(response, stats);
   }

@@ -6,6 +6,7 @@
  *
  *   crawl --spider coingecko_top -a top=100 -s 2025-12-02 -e 2026-12-01
  */
+import { contract } from '../contracts/contract';
 import { RetryRequest } from '../core/errors';
 import { Request } from '../core/request';
 import type { Response } from '../core/response';
@@ -74,6 +75,15 @@ export class CoinGeckoTopSpider extends CoinGeckoSpider<TopArgs> {
   }
 
   /** A page of the ranking: the requests of each of its coins still in the top N, and the next page. */
+  @contract({
+    answer: 'test/fixtures/coingecko/coins_markets_example.json',
+    url: 'https://api.coingecko.com/api/v3/coins/markets?vs_currency=usd&order=market_cap_desc&per_page=1&page=1',
+    meta: { page: 1, perPage: 1 },
+    args: { top: '1', 'start-date': '2021-04-01', 'end-date': '2021-04-03' },
+    items: 0,
+    // bitcoin's 3 days; the ranking stops at the top 1.
+    requests: 3,
+  })
   async *parseMarkets(response: Response<PageMeta>): AsyncGenerator<Request<object>> {
     const { page, perPage } = response.meta;
     const coins = marketsEntries(response);
@@ -97,10 +107,28 @@ export class CoinGeckoTopSpider extends CoinGeckoSpider<TopArgs> {
     if (coins.length === perPage && page * perPage < top) yield this.marketsPage(page + 1);
   }
 
+  @contract({
+    answer: 'test/fixtures/coingecko/history_bitcoin_01-04-2021.json',
+    url: 'https://api.coingecko.com/api/v3/coins/bitcoin/history?date=01-04-2021&localization=false',
+    meta: { coinId: 'bitcoin', date: '2021-04-01' },
+    args: { 'start-date': '2021-04-01' },
+    items: 1,
+    requests: 0,
+    scrapes: ['coin_id', 'date', 'usd_price', 'usd_market_cap', 'usd_total_volume', 'full_response'],
+  })
   parseHistory(response: Response<DayMeta>, { stats }: SpiderContext): CoinHistoryItem[] {
     return [historyItem(response, stats)];
   }
 
+  @contract({
+    answer: 'test/fixtures/coingecko/market_chart_bitcoin_docs_example.json',
+    url: 'https://api.coingecko.com/api/v3/coins/bitcoin/market_chart/range?vs_currency=usd&from=1711843200&to=1711933200',
+    meta: { coinId: 'bitcoin', days: ['2024-03-31', '2024-04-01'] },
+    args: { 'start-date': '2024-03-31', endpoint: 'market_chart' },
+    items: 2,
+    requests: 0,
+    scrapes: ['coin_id', 'date', 'usd_price', 'usd_market_cap', 'usd_total_volume', 'full_response'],
+  })
   parseMarketChart(response: Response<ChunkMeta>, { stats }: SpiderContext): CoinHistoryItem[] {
     return marketChartItems(response, stats);
   }

@@ -153,7 +153,7 @@ it('says that DATABASE_URL is not used without --db-store, and stores files only
   expect(readDayFiles(dataDir).size).toBe(1);
 });
 
-it('says when a feed is empty because every day was already stored; the overwrite hint names settings that work', async () => {
+it('says when a feed is empty because every day was already stored; -o appends, -O and FEED_OVERWRITE replace', async () => {
   const dataDir = tempDir();
   const feed = join(dataDir, 'items.jsonl');
   const args = [...oneDay, '--api-url', mock.url, '--data-dir', dataDir, ...quiet];
@@ -165,13 +165,21 @@ it('says when a feed is empty because every day was already stored; the overwrit
     `the feed ${join(dataDir, 'again.jsonl')} has no items: every day was already stored (--force fetches them again)`,
   );
 
-  const exists = await runCli([...args, '-o', feed]);
-  expect(exists.code).toBe(2);
-  expect(exists.stderr).toContain('--set FEED_OVERWRITE=true (env CRAWLER_FEED_OVERWRITE=true)');
-  const replaced = await runCli([...args, '-o', feed, '--force'], {
-    env: { CRAWLER_FEED_OVERWRITE: 'true' },
+  const lines = () => readFileSync(feed, 'utf8').trim().split('\n').length;
+  const appended = await runCli([...args, '-o', feed, '--force']);
+  expect(appended.code).toBe(0);
+  expect(appended.stderr).toContain(`feed appended to: ${feed} (1 item(s), jsonl)`);
+  expect(lines()).toBe(2);
+  expect((await runCli([...args, '-O', feed, '--force'])).code).toBe(0);
+  expect(lines()).toBe(1);
+  // The older settings: FEED_URI appends, or replaces with FEED_OVERWRITE.
+  expect((await runCli([...args, '--force'], { env: { CRAWLER_FEED_URI: feed } })).code).toBe(0);
+  expect(lines()).toBe(2);
+  const replaced = await runCli([...args, '--force'], {
+    env: { CRAWLER_FEED_URI: feed, CRAWLER_FEED_OVERWRITE: 'true' },
   });
   expect(replaced.code).toBe(0);
+  expect(lines()).toBe(1);
 });
 
 it('an internal error is one line and exit 70, with the stack only at debug level', () => {

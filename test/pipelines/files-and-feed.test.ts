@@ -1,26 +1,14 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import winston from 'winston';
 import { DropItem } from '../../src/core/errors';
-import type { PipelineContext } from '../../src/core/pipeline';
-import { resolveSettings } from '../../src/core/settings-loader';
-import { StatsCollector } from '../../src/core/stats';
 import { defineItemType } from '../../src/core/item';
 import { CoinHistory, CoinHistoryItem } from '../../src/items/coin-history-item';
 import { COIN_FILE_SETTINGS } from '../../src/spiders/coin-arguments';
 import { DedupePipeline } from '../../src/pipelines/dedupe';
-import { FeedPipeline } from '../../src/pipelines/feed';
 import { dayFileName, JsonFilesPipeline } from '../../src/pipelines/json-files';
 import { ValidatePipeline } from '../../src/pipelines/validate';
 import { safeFileComponent } from '../../src/util/safe-filename';
 import { tempDir } from '../helpers/cli';
-
-const context: PipelineContext = {
-  spiderName: 'coingecko_history',
-  settings: resolveSettings(),
-  stats: new StatsCollector(),
-  logger: winston.createLogger({ silent: true }),
-};
 
 function item(overrides: Partial<CoinHistoryItem> = {}): CoinHistoryItem {
   return {
@@ -192,33 +180,7 @@ describe('json-files', () => {
   });
 });
 
-describe('feed', () => {
-  it('writes one JSON line per item and appears only when closed', async () => {
-    const dir = tempDir();
-    const feed = new FeedPipeline(join(dir, '%(name)s.jsonl'), false);
-    await feed.open(context);
-    await feed.process(item());
-    await feed.process(item({ date: '2021-04-02' }));
-    expect(existsSync(join(dir, 'coingecko_history.jsonl'))).toBe(false);
-    await feed.close(context);
-    const lines = readFileSync(join(dir, 'coingecko_history.jsonl'), 'utf8').trim().split('\n');
-    expect(lines.map((line) => JSON.parse(line).date)).toEqual(['2021-04-01', '2021-04-02']);
-    expect(readdirSync(dir)).toEqual(['coingecko_history.jsonl']);
-  });
-
-  it('refuses to overwrite an existing feed unless FEED_OVERWRITE is set', async () => {
-    const dir = tempDir();
-    const first = new FeedPipeline(join(dir, 'items.jsonl'), false);
-    await first.open(context);
-    await first.close(context);
-    await expect(new FeedPipeline(join(dir, 'items.jsonl'), false).open(context)).rejects.toThrow(
-      'FEED_OVERWRITE',
-    );
-    const again = new FeedPipeline(join(dir, 'items.jsonl'), true);
-    await again.open(context);
-    await again.close(context);
-  });
-});
+// The feed pipeline's tests are in feed.test.ts.
 
 /** The json-files pipeline as the coin spiders set it up. */
 function coinFiles(dataDir: string): JsonFilesPipeline {

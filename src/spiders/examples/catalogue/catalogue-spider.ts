@@ -7,6 +7,7 @@
  *
  * Its own item type, argument, setting and filter pipeline; nothing in the framework knows it.
  */
+import { contract } from '../../../contracts/contract';
 import { Request } from '../../../core/request';
 import type { Response } from '../../../core/response';
 import { Spider } from '../../../core/spider';
@@ -58,6 +59,20 @@ export class CatalogueSpider extends Spider<CatalogueArgs, CatalogueSettings> {
   }
 
   /** A list page: each product's detail page, then the next list page. */
+  @contract({
+    answer: 'test/fixtures/catalogue-api/answers/products-page-1.json',
+    url: 'http://127.0.0.1:8001/products?page=1',
+    items: 0,
+    // 4 detail pages and the next list page.
+    requests: 5,
+  })
+  @contract({
+    answer: 'test/fixtures/catalogue-api/answers/products-page-5.json',
+    url: 'http://127.0.0.1:8001/products?page=5',
+    items: 0,
+    // The last page: its 4 detail pages, no next page.
+    requests: 4,
+  })
   *parseList(response: Response): Generator<Request> {
     const page = response.json<ListPage>();
     for (const product of page.products) {
@@ -67,6 +82,13 @@ export class CatalogueSpider extends Spider<CatalogueArgs, CatalogueSettings> {
   }
 
   /** A detail page: one product. */
+  @contract({
+    answer: 'test/fixtures/catalogue-api/answers/product-p-001.json',
+    url: 'http://127.0.0.1:8001/products/p-001',
+    items: 1,
+    requests: 0,
+    scrapes: ['id', 'title', 'category', 'price', 'currency', 'stock', 'updated', 'url'],
+  })
   parseProduct(response: Response): Product[] {
     return [{ ...response.json<Omit<Product, 'url'>>(), url: response.url }];
   }

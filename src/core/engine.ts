@@ -17,15 +17,16 @@ import { BasicCrawler, Configuration, log as crawleeLog, LogLevel, RequestQueueV
 import { randomUUID } from 'node:crypto';
 import { MemoryStorage } from '@crawlee/memory-storage';
 import type { Logger } from 'winston';
-import type { Settings } from '../settings';
+import type { CrawlSettings, Settings } from '../settings';
 import type { FailureScope } from './errors';
-import { HttpClient } from './http-client';
+import { createDownloadHandler } from './download-handler';
+import { DownloaderMiddlewareFactory, DownloaderMiddlewareManager } from './downloader-middleware';
+import { HostSlots } from './host-slots';
 import type { ItemType } from './item';
 import type { PipelineChain, PipelineContext } from './pipeline';
 import type { Progress } from './progress';
 import { Request, RequestData } from './request';
 import { RequestOutcome, RequestRunner } from './request-runner';
-import { RetryPolicy } from './retry-policy';
 import type { Spider } from './spider';
 import { classifyOutput, collectOutput, OutputValue } from './spider-output';
 import { StatsCollector, StatValue } from './stats';
@@ -60,6 +61,11 @@ export interface EngineOptions {
    * jobs, so its rate limit and what it learned hold from one job to the next). Default: a new one.
    */
   throttle?: Throttle;
+  /**
+   * The downloader middlewares there are, by name (the built-ins of src/middlewares and the spider's
+   * own); DOWNLOADER_MIDDLEWARES_BASE + DOWNLOADER_MIDDLEWARES say which run, in which order.
+   */
+  downloaderMiddlewares: Readonly<Record<string, DownloaderMiddlewareFactory>>;
 }
 
 export interface SpiderRun {
@@ -129,20 +135,24 @@ export class Engine {
     const context: PipelineContext = { spiderName: spider.name, settings, stats: this.stats, logger };
     this.throttle = this.options.throttle ?? new Throttle(settings, rateLimitPerMinute);
     this.pausedBeforeMs = this.throttle.pausedMs();
-    const client = new HttpClient({
-      timeoutMs: settings.DOWNLOAD_TIMEOUT * 1000,
-      redirect: { enabled: settings.REDIRECT_ENABLED, maxTimes: settings.REDIRECT_MAX_TIMES },
-      secretHeaders: [...spider.secretHeaderNames],
-      proxy: { httpProxy: settings.HTTP_PROXY, httpsProxy: settings.HTTPS_PROXY, noProxy: settings.NO_PROXY },
-    });
+    const middlewares = DownloaderMiddlewareManager.fromSettings(
+      this.options.downloaderMiddlewares,
+      settings as CrawlSettings,
+      {
+        spider,
+        stats: this.stats,
+        logger,
+      },
+    );
+    const handler = createDownloadHandler(settings);
     const runner = new RequestRunner({
       spider,
-      client,
-      policy: new RetryPolicy(settings),
+      handler,
+      middlewares,
       throttle: this.throttle,
+      slots: new HostSlots(settings.CONCURRENT_REQUESTS_PER_DOMAIN),
       stats: this.stats,
       logger,
-      defaultHeaders: { 'user-agent': settings.USER_AGENT },
     });
 
     const { queue, failedQueue, config } = await openQueues(settings.JOB_DIR);
@@ -160,13 +170,15 @@ export class Engine {
       const told = rateLimitPerMinute > 0 ? `${rateLimitPerMinute}/min` : 'untold (learned from 429s)';
       logger.info(
         `spider ${spider.name}: ${this.requestCount} requests to start with, concurrency ${settings.CONCURRENT_REQUESTS}, ` +
-          `rate limit ${told}, pipelines ${pipelines.names.join(' > ') || '(none)'}`,
+          `rate limit ${told}, pipelines ${pipelines.names.join(' > ') || '(none)'}, ` +
+          `downloader middlewares ${middlewares.names.join(' > ') || '(none)'}`,
       );
       // Stopped while starting (a signal during the start requests): nothing is sent.
       if (!this.stopping.signal.aborted) await this.crawl(runner, spider, itemTypes, config, context);
     } finally {
       progress.stop();
-      client.close();
+      handler.close();
+      await middlewares.close();
       await pipelines.close(context);
     }
     return this.result(startedAt);

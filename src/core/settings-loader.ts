@@ -48,6 +48,19 @@ const CHECKS: Partial<Record<SettingName, (value: unknown) => string | undefined
       ? undefined
       : 'expected HTTP status codes (100-599)',
   ITEM_PIPELINES: componentOrders('pipeline'),
+  DOWNLOADER_MIDDLEWARES: componentOrders('middleware'),
+  DOWNLOADER_MIDDLEWARES_BASE: componentOrders('middleware'),
+  DOWNLOAD_HANDLER: oneOf('http', 'got-scraping'),
+  CONCURRENT_REQUESTS_PER_DOMAIN: integerAtLeast(0),
+  HTTPCACHE_EXPIRATION_SECS: numberAtLeast(0),
+  HTTPCACHE_IGNORE_HTTP_CODES: (codes) =>
+    (codes as number[]).every((c) => Number.isInteger(c) && c >= 100 && c <= 599)
+      ? undefined
+      : 'expected HTTP status codes (100-599)',
+  DEFAULT_REQUEST_HEADERS: (headers) =>
+    Object.values(headers as Record<string, unknown>).every((v) => typeof v === 'string')
+      ? undefined
+      : 'expected a map of header name to text',
   ITEM_PIPELINES_BASE: componentOrders('pipeline'),
   REDIRECT_MAX_TIMES: integerAtLeast(0),
   HTTP_PROXY: proxyUrl,
@@ -87,6 +100,9 @@ const LOG_LEVEL_WORDS: Readonly<Record<string, string>> = {
 const SPELLINGS: Partial<Record<SettingName, (text: string) => string>> = {
   LOG_LEVEL: (text) => LOG_LEVEL_WORDS[text.trim().toLowerCase()] ?? text,
 };
+
+/** Lists of numbers whose default is empty (so the default can't tell their type). */
+const NUMBER_LISTS: ReadonlySet<string> = new Set<SettingName>(['HTTPCACHE_IGNORE_HTTP_CODES']);
 
 export interface SettingsSources {
   /** The spider's custom settings (its class's `customSettings`). */
@@ -234,7 +250,8 @@ function coerce(name: SettingName, given: string, source: string, fallback: unkn
   if (Array.isArray(fallback)) {
     const items = text.trim().startsWith('[') ? parseJson(text, bad) : text.split(',');
     if (!Array.isArray(items)) throw bad('expected a comma-separated list');
-    if (typeof fallback[0] !== 'number') return items.map((item) => String(item).trim()).filter(Boolean);
+    if (typeof fallback[0] !== 'number' && !NUMBER_LISTS.has(name))
+      return items.map((item) => String(item).trim()).filter(Boolean);
     const numbers = items.map((item) => Number(String(item).trim()));
     if (numbers.some((n) => !Number.isFinite(n))) throw bad('expected a comma-separated list of numbers');
     return numbers;

@@ -15,6 +15,7 @@
 import type { Logger } from 'winston';
 import type { Settings } from '../settings';
 import type { ItemType } from './item';
+import type { DownloaderMiddlewareFactory } from './downloader-middleware';
 import type { PipelineFactory } from './pipeline';
 import type { Response } from './response';
 import type { Router } from './router';
@@ -130,4 +131,6 @@ export interface SpiderClass<Args extends object = object, OwnSettings extends o
   readonly itemTypes: readonly ItemType[];
   /** Pipelines of its own, by name, for ITEM_PIPELINES (in its customSettings) to turn on. */
   readonly pipelines?: Readonly<Record<string, PipelineFactory>>;
+  /** Downloader middlewares of its own, by name, for DOWNLOADER_MIDDLEWARES (its customSettings, or `--set`) to turn on. */
+  readonly downloaderMiddlewares?: Readonly<Record<string, DownloaderMiddlewareFactory>>;
 }

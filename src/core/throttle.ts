@@ -21,6 +21,7 @@ export class Throttle {
       throttle = new HostThrottle({
         rateLimitPerMinute: this.rateLimitPerMinute,
         minDelayMs: settings.DOWNLOAD_DELAY * 1000,
+        randomizeDelay: settings.RANDOMIZE_DOWNLOAD_DELAY,
         autoThrottle: settings.AUTOTHROTTLE_ENABLED ? new AutoThrottle(settings) : undefined,
         backoffBaseMs: settings.RATE_LIMIT_BACKOFF_BASE * 1000,
         backoffMaxMs: settings.RATE_LIMIT_BACKOFF_MAX * 1000,

@@ -6,11 +6,13 @@
  */
 import type { Logger } from 'winston';
 import { UsageError } from '../core/errors';
+import { DownloaderMiddlewareFactory, DownloaderMiddlewareManager } from '../core/downloader-middleware';
 import { PipelineChain, PipelineFactory } from '../core/pipeline';
 import { SettingsSources } from '../core/settings-loader';
 import type { Spider, SpiderClass } from '../core/spider';
 import { GivenArgument, readArguments } from '../core/spider-arguments';
 import { openPriceStore } from '../db/open-store';
+import { DOWNLOADER_MIDDLEWARES } from '../middlewares';
 import { DATABASE_PIPELINES, PIPELINES, PipelineServices } from '../pipelines';
 import type { CrawlSettings } from '../settings';
 import { findSpider, SPIDERS } from '../spiders';
@@ -22,6 +24,8 @@ export interface PreparedCrawl {
   spider: Spider<object, object>;
   spiderClass: SpiderClass;
   pipelines: PipelineChain;
+  /** The downloader middlewares there are: the built-ins and the spider's own. */
+  downloaderMiddlewares: Readonly<Record<string, DownloaderMiddlewareFactory>>;
   /** Counts the items not asked for because they were already stored. */
   skipped: { count: number };
   /** Where items are stored, in words (for the log). */
@@ -59,6 +63,9 @@ export async function openCrawl(
   const settings = crawlSettings(sources, spiderClass);
   const registry = pipelineRegistry(spiderClass);
   const enabled = PipelineChain.enabledNames(registry, settings);
+  const downloaderMiddlewares = middlewareRegistry(spiderClass);
+  // An unknown middleware name is bad usage, found before anything is opened or sent.
+  DownloaderMiddlewareManager.enabledNames(downloaderMiddlewares, settings);
 
   const logger: { current?: Logger } = {};
   const services: PipelineServices = { spiderName };
@@ -77,6 +84,7 @@ export async function openCrawl(
       spider,
       spiderClass,
       pipelines,
+      downloaderMiddlewares,
       skipped: stored.skipped,
       storage: pipelines.describeStorage(),
       logger,
@@ -99,4 +107,16 @@ function pipelineRegistry(spiderClass: SpiderClass): Record<string, PipelineFact
       );
   }
   return { ...PIPELINES, ...own };
+}
+
+/** The built-in downloader middlewares and the spider's own; a spider may not reuse a built-in's name. */
+export function middlewareRegistry(spiderClass: SpiderClass): Record<string, DownloaderMiddlewareFactory> {
+  const own = spiderClass.downloaderMiddlewares ?? {};
+  for (const name of Object.keys(own)) {
+    if (Object.prototype.hasOwnProperty.call(DOWNLOADER_MIDDLEWARES, name))
+      throw new UsageError(
+        `spider ${spiderClass.spiderName}: its downloader middleware "${name}" has a built-in middleware's name`,
+      );
+  }
+  return { ...DOWNLOADER_MIDDLEWARES, ...own };
 }

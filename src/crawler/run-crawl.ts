@@ -49,7 +49,15 @@ export async function runCrawl(
   const rateLimit = settings.RATE_LIMIT || spider.rateLimitPreset();
   let throttle = throttles?.get(rateLimit);
   if (throttles && !throttle) throttles.set(rateLimit, (throttle = new Throttle(settings, rateLimit)));
-  const engine = new Engine({ settings, logger, pipelines, progress, stats, throttle });
+  const engine = new Engine({
+    settings,
+    logger,
+    pipelines,
+    progress,
+    stats,
+    throttle,
+    downloaderMiddlewares: crawl.downloaderMiddlewares,
+  });
   const stop = () => engine.stop(String(stopSignal?.reason ?? 'stopped'));
   if (stopSignal?.aborted) stop();
   stopSignal?.addEventListener('abort', stop);

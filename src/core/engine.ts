@@ -19,9 +19,8 @@ import { MemoryStorage } from '@crawlee/memory-storage';
 import type { Logger } from 'winston';
 import type { CrawlSettings, Settings } from '../settings';
 import type { FailureScope } from './errors';
-import { createDownloadHandler } from './download-handler';
-import { DownloaderMiddlewareFactory, DownloaderMiddlewareManager } from './downloader-middleware';
-import { HostSlots } from './host-slots';
+import { openDownloader } from './downloader';
+import type { DownloaderMiddlewareFactory } from './downloader-middleware';
 import type { ItemType } from './item';
 import type { PipelineChain, PipelineContext } from './pipeline';
 import type { Progress } from './progress';
@@ -135,25 +134,15 @@ export class Engine {
     const context: PipelineContext = { spiderName: spider.name, settings, stats: this.stats, logger };
     this.throttle = this.options.throttle ?? new Throttle(settings, rateLimitPerMinute);
     this.pausedBeforeMs = this.throttle.pausedMs();
-    const middlewares = DownloaderMiddlewareManager.fromSettings(
-      this.options.downloaderMiddlewares,
-      settings as CrawlSettings,
-      {
-        spider,
-        stats: this.stats,
-        logger,
-      },
-    );
-    const handler = createDownloadHandler(settings);
-    const runner = new RequestRunner({
+    const downloader = openDownloader({
+      settings: settings as CrawlSettings,
       spider,
-      handler,
-      middlewares,
+      registry: this.options.downloaderMiddlewares,
       throttle: this.throttle,
-      slots: new HostSlots(settings.CONCURRENT_REQUESTS_PER_DOMAIN),
       stats: this.stats,
       logger,
     });
+    const { runner } = downloader;
 
     const { queue, failedQueue, config } = await openQueues(settings.JOB_DIR);
     this.queue = queue;
@@ -171,14 +160,13 @@ export class Engine {
       logger.info(
         `spider ${spider.name}: ${this.requestCount} requests to start with, concurrency ${settings.CONCURRENT_REQUESTS}, ` +
           `rate limit ${told}, pipelines ${pipelines.names.join(' > ') || '(none)'}, ` +
-          `downloader middlewares ${middlewares.names.join(' > ') || '(none)'}`,
+          `downloader middlewares ${downloader.middlewareNames.join(' > ') || '(none)'}`,
       );
       // Stopped while starting (a signal during the start requests): nothing is sent.
       if (!this.stopping.signal.aborted) await this.crawl(runner, spider, itemTypes, config, context);
     } finally {
       progress.stop();
-      handler.close();
-      await middlewares.close();
+      await downloader.close();
       await pipelines.close(context);
     }
     return this.result(startedAt);

@@ -29,8 +29,13 @@ import { collectOutput, findCallback } from './spider-output';
 import type { StatsCollector } from './stats';
 import type { Throttle } from './throttle';
 
-export type RequestOutcome =
-  { ok: true; output: unknown[]; status: number } | { ok: false; reason: string; scope: FailureScope };
+/** Why a request failed, and how far the failure reaches. */
+export type RequestFailed = { ok: false; reason: string; scope: FailureScope };
+export type RequestOutcome = { ok: true; output: unknown[]; status: number } | RequestFailed;
+/** What `fetch` gives: the final answer, whatever its status, or why there is none. */
+export type FetchOutcome = { ok: true; response: Response } | RequestFailed;
+/** What becomes of an answer that came through the chain: a callback's output, or the answer itself. */
+type AnswerHandler<T> = (response: Response, original: Request) => Promise<T | RequestFailed>;
 
 export interface RequestRunnerOptions {
   spider: Spider<object, object>;
@@ -57,10 +62,27 @@ export class RequestRunner {
   private readonly send = (request: Request, context: DownloadContext) =>
     this.download(request, context as RunContext);
 
+  private readonly parseAnswer: AnswerHandler<RequestOutcome> = (response, original) =>
+    this.parse(response, original);
+  private readonly keepAnswer: AnswerHandler<FetchOutcome> = async (response) => ({ ok: true, response });
+
   constructor(private readonly options: RequestRunnerOptions) {}
 
-  /** Runs the request; an abort of `signal` (the crawl stopping) rejects with an AbortError. */
-  async run(request: Request, signal?: AbortSignal): Promise<RequestOutcome> {
+  /** Runs the request and its callback; an abort of `signal` (the crawl stopping) rejects with an AbortError. */
+  run(request: Request, signal?: AbortSignal): Promise<RequestOutcome> {
+    return this.drive(request, signal, this.parseAnswer);
+  }
+
+  /** The request's final answer through the middlewares, any status, without a callback (`fetch`). */
+  fetch(request: Request, signal?: AbortSignal): Promise<FetchOutcome> {
+    return this.drive(request, signal, this.keepAnswer);
+  }
+
+  private async drive<T>(
+    request: Request,
+    signal: AbortSignal | undefined,
+    handle: AnswerHandler<T>,
+  ): Promise<T | RequestFailed> {
     const context: RunContext = {
       signal,
       counters: {},
@@ -73,7 +95,7 @@ export class RequestRunner {
     };
     let current = request;
     for (;;) {
-      const result = await this.attempt(current, request, context);
+      const result = await this.attempt(current, request, context, handle);
       if (!(result instanceof Request)) return result;
       current = result;
       if (context.backoffMs > 0) {
@@ -85,11 +107,12 @@ export class RequestRunner {
   }
 
   /** One pass through the chain and the callback: the outcome, or a Request to send next. */
-  private async attempt(
+  private async attempt<T>(
     request: Request,
     original: Request,
     context: RunContext,
-  ): Promise<RequestOutcome | Request> {
+    handle: AnswerHandler<T>,
+  ): Promise<T | RequestFailed | Request> {
     const { middlewares } = this.options;
     context.rateLimited = undefined;
     context.status = 0;
@@ -102,7 +125,7 @@ export class RequestRunner {
       }
       while (result instanceof Response) {
         try {
-          return await this.parse(result, original);
+          return await handle(result, original);
         } catch (error) {
           if (!(error instanceof RateLimited || error instanceof RetryRequest))
             return this.failure(error, context);
@@ -180,7 +203,7 @@ export class RequestRunner {
   }
 
   /** What a failure means for the request; errors that are bugs (or the crawl stopping) propagate. */
-  private failure(error: unknown, context: RunContext): RequestOutcome {
+  private failure(error: unknown, context: RunContext): RequestFailed {
     if (context.signal?.aborted) throw error;
     if (error instanceof IgnoreRequest) return { ok: false, reason: error.message, scope: error.scope };
     if (error instanceof HttpError) {

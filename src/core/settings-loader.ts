@@ -189,11 +189,15 @@ export function enabledComponents(
     .map(([name]) => name);
 }
 
+/** A spider's own settings named like secrets (`..._KEY`, `_SECRET`, `_TOKEN`, `_PASSWORD`) are masked too. */
+const SECRET_NAME = /(^|_)(KEY|SECRET|TOKEN|PASSWORD)$/;
+
 /** The settings as printable text, with secrets masked. */
 export function describeSettings(settings: Settings): Record<string, unknown> {
   const shown: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(settings)) {
-    shown[name] = SECRET_SETTINGS.has(name as SettingName) && value ? '***' : value;
+    const secret = SECRET_SETTINGS.has(name as SettingName) || SECRET_NAME.test(name);
+    shown[name] = secret && value ? '***' : value;
   }
   return shown;
 }

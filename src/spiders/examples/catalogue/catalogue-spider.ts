@@ -11,6 +11,7 @@ import { Request } from '../../../core/request';
 import type { Response } from '../../../core/response';
 import { Spider } from '../../../core/spider';
 import { InStockPipeline } from './in-stock-pipeline';
+import { signRequests } from './sign-requests-middleware';
 import { Product, ProductItem } from './product-item';
 
 interface ListPage {
@@ -25,6 +26,8 @@ interface CatalogueArgs {
 interface CatalogueSettings {
   /** Products with fewer units in stock are dropped by the `in-stock` pipeline. */
   CATALOGUE_MIN_STOCK: number;
+  /** The key the `sign-requests` downloader middleware signs with (when enabled). Secret. */
+  CATALOGUE_SIGNING_KEY: string;
 }
 
 export class CatalogueSpider extends Spider<CatalogueArgs, CatalogueSettings> {
@@ -36,6 +39,7 @@ export class CatalogueSpider extends Spider<CatalogueArgs, CatalogueSettings> {
   ] as const;
   static readonly customSettings = {
     CATALOGUE_MIN_STOCK: 1,
+    CATALOGUE_SIGNING_KEY: '',
     ITEM_PIPELINES: { 'in-stock': 150 },
     FILES_STORE: 'catalogue/{id}.json',
   };
@@ -44,6 +48,8 @@ export class CatalogueSpider extends Spider<CatalogueArgs, CatalogueSettings> {
     'in-stock': (settings: Readonly<Record<string, unknown>>) =>
       new InStockPipeline(Number(settings.CATALOGUE_MIN_STOCK)),
   };
+  /** Off unless DOWNLOADER_MIDDLEWARES turns it on (see sign-requests-middleware.ts). */
+  static readonly downloaderMiddlewares = { 'sign-requests': signRequests };
 
   startRequests(): Request[] {
     return [

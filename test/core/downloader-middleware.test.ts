@@ -236,3 +236,17 @@ test('RANDOMIZE_DOWNLOAD_DELAY spaces requests 0.5x to 1.5x DOWNLOAD_DELAY, draw
   expect(await spacing(true, 1)).toBe(1500);
   expect(await spacing(false, 0)).toBe(1000);
 });
+
+test('DOWNLOAD_HANDLER=got-scraping crawls through the same chain', async () => {
+  const { items, result } = await crawl(spiderClass(['/one', '/two'], { low: recorder('low') }), [
+    'DOWNLOAD_HANDLER=got-scraping',
+    enable({ low: 100 }),
+  ]);
+  expect(items.map((item) => item.body).sort()).toEqual(['/one', '/two']);
+  expect(calls.filter((call) => call === 'low.response')).toHaveLength(2);
+  expect(server.received.map((r) => r.headers['user-agent'])).toEqual([
+    expect.stringContaining('coingecko-crawler/'),
+    expect.stringContaining('coingecko-crawler/'),
+  ]);
+  expect(result.stats['downloader/response_status_count/200']).toBe(2);
+});

@@ -11,6 +11,8 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { runCrawlCommand } from './src/cli/crawl-command';
 import { runMigrateCommand } from './src/cli/migrate-command';
+import { fetchCommandOptions, runFetchCommand } from './src/cli/fetch-command';
+import { parseCommandOptions, runParseCommand } from './src/cli/parse-command';
 import { commonOptions, crawlOptions, numberFlag, rangeOptions } from './src/cli/options';
 import { DEFAULT_PLOT_COINS, runPlotCommand } from './src/cli/plot-command';
 import { runReprocessCommand } from './src/cli/reprocess-command';
@@ -57,6 +59,14 @@ const EXAMPLES: [string, string][] = [
   ['$0 serve', 'the status page on http://127.0.0.1:8080'],
   ['$0 list', 'the spiders there are'],
   ['$0 check', "every spider's contracts, offline"],
+  [
+    '$0 fetch http://127.0.0.1:8000/api/v3/coins/bitcoin/history?date=15-12-2017',
+    'one answer, through the middlewares',
+  ],
+  [
+    '$0 parse URL --spider coingecko_history --meta \'{"coinId":"bitcoin","date":"2017-12-15"}\'',
+    "what the spider's parse yields for it",
+  ],
 ];
 
 /**
@@ -141,6 +151,22 @@ async function main(argv: string[], env: NodeJS.ProcessEnv, seen: { argv?: Recor
       (y) => serveOptions(y),
       async (args) => {
         exitCode = await runServeCommand(args, process.env);
+      },
+    )
+    .command(
+      'fetch <url>',
+      "Send one request through a spider's downloader middlewares (key header, cache) and print the body",
+      (y) => fetchCommandOptions(y),
+      async (args) => {
+        exitCode = await runFetchCommand(args, env);
+      },
+    )
+    .command(
+      'parse <url>',
+      "Send one request and print, as JSON, the items and requests a spider's callback yields for it",
+      (y) => parseCommandOptions(y),
+      async (args) => {
+        exitCode = await runParseCommand(args, env);
       },
     )
     .command('list', 'List the spiders', {}, () => {

@@ -33,10 +33,37 @@ export interface Settings {
    * the next batch once fewer than half of one wait in line, so memory does not grow with the crawl.
    */
   START_REQUESTS_BATCH: number;
+  /** Most downloads in flight to one host (Scrapy's CONCURRENT_REQUESTS_PER_DOMAIN). 0: no limit but CONCURRENT_REQUESTS. */
+  CONCURRENT_REQUESTS_PER_DOMAIN: number;
+  /** Wait a random 0.5x to 1.5x DOWNLOAD_DELAY between requests to one host (Scrapy's), so the spacing is not a fixed beat. */
+  RANDOMIZE_DOWNLOAD_DELAY: boolean;
   /** Seconds before a request is abandoned as timed out (and retried). */
   DOWNLOAD_TIMEOUT: number;
   /** Least seconds between two requests to one host (Scrapy's DOWNLOAD_DELAY); AutoThrottle never goes below it. */
   DOWNLOAD_DELAY: number;
+
+  /** What sends requests: `http` (the lean keep-alive client) or `got-scraping` (browser-like headers and TLS). */
+  DOWNLOAD_HANDLER: string;
+  /**
+   * The built-in downloader middlewares and their order (Scrapy's DOWNLOADER_MIDDLEWARES_BASE): kept
+   * apart so that DOWNLOADER_MIDDLEWARES adds to them. Change DOWNLOADER_MIDDLEWARES instead.
+   */
+  DOWNLOADER_MIDDLEWARES_BASE: Record<string, number | null>;
+  /**
+   * Downloader middlewares, name -> order (processRequest lowest first, processResponse highest
+   * first), added to DOWNLOADER_MIDDLEWARES_BASE; null turns one off. A spider adds its own in its custom settings.
+   */
+  DOWNLOADER_MIDDLEWARES: Record<string, number | null>;
+  /** Headers sent with every request unless the request sets them (the `default-headers` middleware). */
+  DEFAULT_REQUEST_HEADERS: Record<string, string>;
+  /** Keep every answer in a file cache and answer from it (the `http-cache` middleware): develop without spending calls. */
+  HTTPCACHE_ENABLED: boolean;
+  /** Where the cache lives. Empty: `<DATA_DIR>/httpcache`. One folder per spider. */
+  HTTPCACHE_DIR: string;
+  /** Seconds a cached answer stays good; 0: forever. */
+  HTTPCACHE_EXPIRATION_SECS: number;
+  /** Statuses never cached (429, 5xx and network errors never are). */
+  HTTPCACHE_IGNORE_HTTP_CODES: number[];
 
   /** Follow redirects (301, 302, 303, 307, 308), as Scrapy's RedirectMiddleware does. */
   REDIRECT_ENABLED: boolean;
@@ -204,8 +231,26 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
 
   CONCURRENT_REQUESTS: 8,
   START_REQUESTS_BATCH: 1000,
+  CONCURRENT_REQUESTS_PER_DOMAIN: 0,
+  RANDOMIZE_DOWNLOAD_DELAY: true,
   DOWNLOAD_TIMEOUT: 30,
   DOWNLOAD_DELAY: 0,
+  DOWNLOAD_HANDLER: 'http',
+  DOWNLOADER_MIDDLEWARES_BASE: {
+    'default-headers': 400,
+    retry: 550,
+    redirect: 600,
+    'rate-limit': 650,
+    'download-stats': 850,
+    'http-cache': 900,
+    'api-key': 950,
+  },
+  DOWNLOADER_MIDDLEWARES: {},
+  DEFAULT_REQUEST_HEADERS: {},
+  HTTPCACHE_ENABLED: false,
+  HTTPCACHE_DIR: '',
+  HTTPCACHE_EXPIRATION_SECS: 0,
+  HTTPCACHE_IGNORE_HTTP_CODES: [],
   REDIRECT_ENABLED: true,
   REDIRECT_MAX_TIMES: 20,
   HTTP_PROXY: '',

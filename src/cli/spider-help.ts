@@ -36,5 +36,10 @@ export function spiderHelp(name: string): string | undefined {
     lines.push('Its values for framework settings:');
     lines.push(...overrides.map(([setting, value]) => `  ${setting} = ${JSON.stringify(value)}`));
   }
+  const middlewares = Object.keys(spiderClass.downloaderMiddlewares ?? {});
+  if (middlewares.length) {
+    lines.push('Downloader middlewares of its own (--set DOWNLOADER_MIDDLEWARES.NAME=ORDER turns one on):');
+    lines.push(...middlewares.map((name) => `  ${name}`));
+  }
   return lines.join('\n');
 }

@@ -22,14 +22,14 @@ import { BasicCrawler, Configuration, log as crawleeLog, LogLevel, RequestQueueV
 import { randomUUID } from 'node:crypto';
 import { MemoryStorage } from '@crawlee/memory-storage';
 import type { Logger } from 'winston';
-import type { Settings } from '../settings';
+import type { CrawlSettings, Settings } from '../settings';
 import type { FailureScope } from './errors';
-import { HttpClient } from './http-client';
+import { openDownloader } from './downloader';
+import type { DownloaderMiddlewareFactory } from './downloader-middleware';
 import type { ItemType } from './item';
 import type { PipelineChain, PipelineContext } from './pipeline';
 import { Request, RequestData } from './request';
 import { RequestOutcome, RequestRunner } from './request-runner';
-import { RetryPolicy } from './retry-policy';
 import { Signals } from './signals';
 import type { Spider } from './spider';
 import { classifyOutput, OutputValue, streamOutput } from './spider-output';
@@ -70,6 +70,11 @@ export interface EngineOptions {
    * jobs, so its rate limit and what it learned hold from one job to the next). Default: a new one.
    */
   throttle?: Throttle;
+  /**
+   * The downloader middlewares there are, by name (the built-ins of src/middlewares and the spider's
+   * own); DOWNLOADER_MIDDLEWARES_BASE + DOWNLOADER_MIDDLEWARES say which run, in which order.
+   */
+  downloaderMiddlewares: Readonly<Record<string, DownloaderMiddlewareFactory>>;
 }
 
 export interface SpiderRun {
@@ -166,21 +171,15 @@ export class Engine {
     const context: PipelineContext = { spiderName: spider.name, settings, stats: this.stats, logger };
     this.throttle = this.options.throttle ?? new Throttle(settings, rateLimitPerMinute);
     this.pausedBeforeMs = this.throttle.pausedMs();
-    const client = new HttpClient({
-      timeoutMs: settings.DOWNLOAD_TIMEOUT * 1000,
-      redirect: { enabled: settings.REDIRECT_ENABLED, maxTimes: settings.REDIRECT_MAX_TIMES },
-      secretHeaders: [...spider.secretHeaderNames],
-      proxy: { httpProxy: settings.HTTP_PROXY, httpsProxy: settings.HTTPS_PROXY, noProxy: settings.NO_PROXY },
-    });
-    const runner = new RequestRunner({
+    const downloader = openDownloader({
+      settings: settings as CrawlSettings,
       spider,
-      client,
-      policy: new RetryPolicy(settings),
+      registry: this.options.downloaderMiddlewares,
       throttle: this.throttle,
       stats: this.stats,
       logger,
-      defaultHeaders: { 'user-agent': settings.USER_AGENT },
     });
+    const { runner } = downloader;
 
     const { queue, failedQueue, config } = await openQueues(settings.JOB_DIR);
     this.queue = queue;
@@ -201,14 +200,15 @@ export class Engine {
       const more = this.feeder.exhausted ? '' : ' (more as the queue drains)';
       logger.info(
         `spider ${spider.name}: ${this.requestCount} requests to start with${more}, concurrency ${settings.CONCURRENT_REQUESTS}, ` +
-          `rate limit ${told}, pipelines ${pipelines.names.join(' > ') || '(none)'}`,
+          `rate limit ${told}, pipelines ${pipelines.names.join(' > ') || '(none)'}, ` +
+          `downloader middlewares ${downloader.middlewareNames.join(' > ') || '(none)'}`,
       );
       // Stopped while starting (a signal during the start requests): nothing is sent.
       if (!this.stopping.signal.aborted) await this.crawl(runner, spider, itemTypes, config, context);
       this.feeder.check();
     } finally {
       await this.feeder?.close();
-      client.close();
+      await downloader.close();
       await pipelines.close(context);
     }
     return startedAt;

@@ -24,6 +24,8 @@ export interface HostThrottleOptions {
   rateLimitPerMinute: number;
   /** Least ms between requests (DOWNLOAD_DELAY). */
   minDelayMs: number;
+  /** RANDOMIZE_DOWNLOAD_DELAY: each gap is a random 0.5x to 1.5x minDelayMs, drawn when a request starts. */
+  randomizeDelay?: boolean;
   /** AutoThrottle for this host, when enabled. */
   autoThrottle?: AutoThrottle;
   /** Pause after a 429 without retry-after: base and ceiling in ms (doubled per 429 in a row). */
@@ -64,6 +66,8 @@ export class HostThrottle {
   private probeInFlight = false;
   private rateFactor = 1;
   private rateLimitsInARow = 0;
+  /** The factor of minDelayMs for the gap after the last start (RANDOMIZE_DOWNLOAD_DELAY). */
+  private delayFactor = 1;
   private wakeUp: (() => void) | undefined;
   private changed = this.newChange();
 
@@ -87,6 +91,7 @@ export class HostThrottle {
       this.probeInFlight ||= probe;
       this.sentInEpoch += 1;
       this.lastStartAt = now;
+      if (this.options.randomizeDelay) this.delayFactor = 0.5 + (this.options.random ?? Math.random)();
       return { epoch: this.epoch, probe, sentAt: now };
     }
   }
@@ -130,7 +135,7 @@ export class HostThrottle {
     const { rateLimitPerMinute, minDelayMs, autoThrottle } = this.options;
     const told =
       rateLimitPerMinute > 0 ? (60_000 * TOLD_RATE_MARGIN) / (rateLimitPerMinute * this.rateFactor) : 0;
-    return Math.max(told, minDelayMs, autoThrottle?.delayMs ?? 0);
+    return Math.max(told, minDelayMs * this.delayFactor, autoThrottle?.delayMs ?? 0);
   }
 
   private pause(ms: number): void {

@@ -67,7 +67,11 @@ export interface RequestData {
 export class Request<Meta extends object = object> {
   readonly url: string;
   readonly method: HttpMethod;
-  readonly headers: Readonly<Record<string, string>>;
+  /**
+   * Lowercase names. Downloader middlewares may set headers here at send time (the user agent, an API
+   * key): the queue keeps what `toJSON()` gave when the request was queued, not these.
+   */
+  readonly headers: Record<string, string>;
   readonly body: string | undefined;
   readonly callback: string | undefined;
   readonly meta: Meta;

@@ -49,6 +49,19 @@ const CHECKS: Partial<Record<SettingName, (value: unknown) => string | undefined
       ? undefined
       : 'expected HTTP status codes (100-599)',
   ITEM_PIPELINES: componentOrders('pipeline'),
+  DOWNLOADER_MIDDLEWARES: componentOrders('middleware'),
+  DOWNLOADER_MIDDLEWARES_BASE: componentOrders('middleware'),
+  DOWNLOAD_HANDLER: oneOf('http', 'got-scraping'),
+  CONCURRENT_REQUESTS_PER_DOMAIN: integerAtLeast(0),
+  HTTPCACHE_EXPIRATION_SECS: numberAtLeast(0),
+  HTTPCACHE_IGNORE_HTTP_CODES: (codes) =>
+    (codes as number[]).every((c) => Number.isInteger(c) && c >= 100 && c <= 599)
+      ? undefined
+      : 'expected HTTP status codes (100-599)',
+  DEFAULT_REQUEST_HEADERS: (headers) =>
+    Object.values(headers as Record<string, unknown>).every((v) => typeof v === 'string')
+      ? undefined
+      : 'expected a map of header name to text',
   ITEM_PIPELINES_BASE: componentOrders('pipeline'),
   EXTENSIONS: componentOrders('extension'),
   EXTENSIONS_BASE: componentOrders('extension'),
@@ -101,6 +114,9 @@ const LOG_LEVEL_WORDS: Readonly<Record<string, string>> = {
 const SPELLINGS: Partial<Record<SettingName, (text: string) => string>> = {
   LOG_LEVEL: (text) => LOG_LEVEL_WORDS[text.trim().toLowerCase()] ?? text,
 };
+
+/** Lists of numbers whose default is empty (so the default can't tell their type). */
+const NUMBER_LISTS: ReadonlySet<string> = new Set<SettingName>(['HTTPCACHE_IGNORE_HTTP_CODES']);
 
 export interface SettingsSources {
   /** The spider's custom settings (its class's `customSettings`). */
@@ -192,11 +208,15 @@ export function enabledComponents(
     .map(([name]) => name);
 }
 
+/** A spider's own settings named like secrets (`..._KEY`, `_SECRET`, `_TOKEN`, `_PASSWORD`) are masked too. */
+const SECRET_NAME = /(^|_)(KEY|SECRET|TOKEN|PASSWORD)$/;
+
 /** The settings as printable text, with secrets masked. */
 export function describeSettings(settings: Settings): Record<string, unknown> {
   const shown: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(settings)) {
-    shown[name] = SECRET_SETTINGS.has(name as SettingName) && value ? '***' : value;
+    const secret = SECRET_SETTINGS.has(name as SettingName) || SECRET_NAME.test(name);
+    shown[name] = secret && value ? '***' : value;
   }
   return shown;
 }
@@ -265,7 +285,8 @@ function coerce(name: SettingName, given: string, source: string, fallback: unkn
   if (Array.isArray(fallback)) {
     const items = text.trim().startsWith('[') ? parseJson(text, bad) : text.split(',');
     if (!Array.isArray(items)) throw bad('expected a comma-separated list');
-    if (typeof fallback[0] !== 'number') return items.map((item) => String(item).trim()).filter(Boolean);
+    if (typeof fallback[0] !== 'number' && !NUMBER_LISTS.has(name))
+      return items.map((item) => String(item).trim()).filter(Boolean);
     const numbers = items.map((item) => Number(String(item).trim()));
     if (numbers.some((n) => !Number.isFinite(n))) throw bad('expected a comma-separated list of numbers');
     return numbers;

@@ -16,6 +16,7 @@ import type { Logger } from 'winston';
 import type { Settings } from '../settings';
 import type { ItemType } from './item';
 import type { ExtensionFactory } from './extension';
+import type { DownloaderMiddlewareFactory } from './downloader-middleware';
 import type { PipelineFactory } from './pipeline';
 import type { Response } from './response';
 import type { Router } from './router';
@@ -133,4 +134,6 @@ export interface SpiderClass<Args extends object = object, OwnSettings extends o
   readonly pipelines?: Readonly<Record<string, PipelineFactory>>;
   /** Extensions of its own, by name, for EXTENSIONS (in its customSettings, or `--set`) to turn on. */
   readonly extensions?: Readonly<Record<string, ExtensionFactory>>;
+  /** Downloader middlewares of its own, by name, for DOWNLOADER_MIDDLEWARES (its customSettings, or `--set`) to turn on. */
+  readonly downloaderMiddlewares?: Readonly<Record<string, DownloaderMiddlewareFactory>>;
 }

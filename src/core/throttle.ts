@@ -31,6 +31,7 @@ export class Throttle {
       throttle = new HostThrottle({
         rateLimitPerMinute: this.rateLimitPerMinute,
         minDelayMs: settings.DOWNLOAD_DELAY * 1000,
+        randomizeDelay: settings.RANDOMIZE_DOWNLOAD_DELAY,
         autoThrottle: this.autoThrottleFor?.(host),
         backoffBaseMs: settings.RATE_LIMIT_BACKOFF_BASE * 1000,
         backoffMaxMs: settings.RATE_LIMIT_BACKOFF_MAX * 1000,

@@ -7,12 +7,14 @@
 import type { Logger } from 'winston';
 import { UsageError } from '../core/errors';
 import { enabledExtensions, ExtensionFactory } from '../core/extension';
+import { DownloaderMiddlewareFactory, DownloaderMiddlewareManager } from '../core/downloader-middleware';
 import { PipelineChain, PipelineFactory } from '../core/pipeline';
 import { SettingsSources } from '../core/settings-loader';
 import type { Spider, SpiderClass } from '../core/spider';
 import { GivenArgument, readArguments } from '../core/spider-arguments';
 import { openPriceStore } from '../db/open-store';
 import { EXTENSIONS, ExtensionServices } from '../extensions';
+import { DOWNLOADER_MIDDLEWARES } from '../middlewares';
 import { DATABASE_PIPELINES, PIPELINES, PipelineServices } from '../pipelines';
 import type { CrawlSettings } from '../settings';
 import { findSpider, SPIDERS } from '../spiders';
@@ -26,6 +28,8 @@ export interface PreparedCrawl {
   pipelines: PipelineChain;
   /** The built-in extensions and the spider's own, by name (EXTENSIONS picks the enabled ones). */
   extensions: Readonly<Record<string, ExtensionFactory<ExtensionServices>>>;
+  /** The downloader middlewares there are: the built-ins and the spider's own. */
+  downloaderMiddlewares: Readonly<Record<string, DownloaderMiddlewareFactory>>;
   /** Counts the items not asked for because they were already stored. */
   skipped: { count: number };
   /** Where items are stored, in words (for the log). */
@@ -66,6 +70,9 @@ export async function openCrawl(
   const extensions = extensionRegistry(spiderClass);
   // An unknown extension is bad usage: said before anything is opened or sent.
   enabledExtensions(extensions, settings);
+  const downloaderMiddlewares = middlewareRegistry(spiderClass);
+  // An unknown middleware name is bad usage, found before anything is opened or sent.
+  DownloaderMiddlewareManager.enabledNames(downloaderMiddlewares, settings);
 
   const logger: { current?: Logger } = {};
   const services: PipelineServices = { spiderName };
@@ -85,6 +92,7 @@ export async function openCrawl(
       spiderClass,
       pipelines,
       extensions,
+      downloaderMiddlewares,
       skipped: stored.skipped,
       storage: pipelines.describeStorage(),
       logger,
@@ -99,24 +107,36 @@ export async function openCrawl(
 
 /** The built-in pipelines and the spider's own; a spider may not reuse a built-in's name. */
 function pipelineRegistry(spiderClass: SpiderClass): Record<string, PipelineFactory<PipelineServices>> {
-  const own = spiderClass.pipelines ?? {};
-  for (const name of Object.keys(own)) {
-    if (Object.prototype.hasOwnProperty.call(PIPELINES, name))
-      throw new UsageError(
-        `spider ${spiderClass.spiderName}: its pipeline "${name}" has a built-in pipeline's name`,
-      );
-  }
-  return { ...PIPELINES, ...own };
+  return registry(spiderClass, 'pipeline', PIPELINES, spiderClass.pipelines);
 }
 
-/** The built-in extensions and the spider's own; a spider may not reuse a built-in's name. */
+/** The built-in extensions and the spider's own. */
 function extensionRegistry(spiderClass: SpiderClass): Record<string, ExtensionFactory<ExtensionServices>> {
-  const own = spiderClass.extensions ?? {};
+  return registry(spiderClass, 'extension', EXTENSIONS, spiderClass.extensions);
+}
+
+/** The built-in downloader middlewares and the spider's own. */
+export function middlewareRegistry(spiderClass: SpiderClass): Record<string, DownloaderMiddlewareFactory> {
+  return registry(
+    spiderClass,
+    'downloader middleware',
+    DOWNLOADER_MIDDLEWARES,
+    spiderClass.downloaderMiddlewares,
+  );
+}
+
+/** Built-in components of one kind and the spider's own, by name; a spider may not reuse a built-in's name. */
+function registry<T>(
+  spiderClass: SpiderClass,
+  kind: string,
+  builtIns: Readonly<Record<string, T>>,
+  own: Readonly<Record<string, T>> = {},
+): Record<string, T> {
   for (const name of Object.keys(own)) {
-    if (Object.prototype.hasOwnProperty.call(EXTENSIONS, name))
+    if (Object.prototype.hasOwnProperty.call(builtIns, name))
       throw new UsageError(
-        `spider ${spiderClass.spiderName}: its extension "${name}" has a built-in extension's name`,
+        `spider ${spiderClass.spiderName}: its ${kind} "${name}" has a built-in ${kind}'s name`,
       );
   }
-  return { ...EXTENSIONS, ...own };
+  return { ...builtIns, ...own };
 }

@@ -62,7 +62,15 @@ export async function runCrawl(
     () => stats.set('incremental/skipped_count', crawl.skipped.count),
     'crawler',
   );
-  const engine = new Engine({ settings, logger, pipelines, stats, throttle, signals });
+  const engine = new Engine({
+    settings,
+    logger,
+    pipelines,
+    stats,
+    throttle,
+    signals,
+    downloaderMiddlewares: crawl.downloaderMiddlewares,
+  });
   const context = { settings, stats, logger, throttle, closeSpider: (reason: string) => engine.stop(reason) };
   installExtensions(crawl.extensions, context, { progress, statsLevel }, signals);
   const stop = () => engine.stop(String(stopSignal?.reason ?? 'stopped'));

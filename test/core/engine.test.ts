@@ -16,6 +16,7 @@ import type { Response } from '../../src/core/response';
 import { Router } from '../../src/core/router';
 import { resolveSettings } from '../../src/core/settings-loader';
 import { Spider, SpiderClass } from '../../src/core/spider';
+import { middlewareRegistry } from '../../src/crawler/open-crawl';
 import { tempDir } from '../helpers/cli';
 import { Received, startProxy, startServer, TestServer } from '../helpers/http-servers';
 import { NOTHING_STORED } from '../helpers/spiders';
@@ -66,7 +67,12 @@ async function crawl(spiderClass: SpiderClass, overrides: string[] = [], env: Re
   const logger = winston.createLogger({ silent: true });
   const pipelines = PipelineChain.fromSettings({ collect }, settings, {});
   const spider = new spiderClass({ args: {}, settings, stored: NOTHING_STORED });
-  const engine = new Engine({ settings, logger, pipelines });
+  const engine = new Engine({
+    settings,
+    logger,
+    pipelines,
+    downloaderMiddlewares: middlewareRegistry(spiderClass),
+  });
   running = engine;
   const result = await engine.run({ spider, itemTypes: spiderClass.itemTypes, rateLimitPerMinute: 0 });
   return { items, result };

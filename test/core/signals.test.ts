@@ -4,6 +4,7 @@
  * installs them. What each signal carries, in what order; a handler that throws or rejects is logged
  * with its extension's name and the crawl goes on; null disables an extension; no handler, no work.
  */
+import { middlewareRegistry } from '../../src/crawler/open-crawl';
 import { Writable } from 'node:stream';
 import winston from 'winston';
 import { Engine } from '../../src/core/engine';
@@ -118,7 +119,8 @@ async function crawl(registry: Record<string, ExtensionFactory>, extensions: Rec
   const signals = new Signals(logger);
   const throttle = new Throttle(settings, 0);
   const pipelines = PipelineChain.fromSettings({ picky }, settings, {});
-  const engine = new Engine({ settings, logger, pipelines, stats, throttle, signals });
+  const downloaderMiddlewares = middlewareRegistry(LinksSpider);
+  const engine = new Engine({ settings, logger, pipelines, stats, throttle, signals, downloaderMiddlewares });
   const context = { settings, stats, logger, throttle, closeSpider: (reason: string) => engine.stop(reason) };
   const installed = installExtensions(registry, context, {}, signals);
   const spider = new LinksSpider({ args: {}, settings, stored: NOTHING_STORED });

@@ -13,6 +13,7 @@ import type { Response } from '../../../core/response';
 import { Spider } from '../../../core/spider';
 import { InStockPipeline } from './in-stock-pipeline';
 import { postSummaryExtension } from './post-summary-extension';
+import { signRequests } from './sign-requests-middleware';
 import { Product, ProductItem } from './product-item';
 
 interface ListPage {
@@ -29,6 +30,8 @@ interface CatalogueSettings {
   CATALOGUE_MIN_STOCK: number;
   /** Where the `post-summary` extension posts the crawl's summary at the end. Empty: nowhere. */
   CATALOGUE_SUMMARY_URL: string;
+  /** The key the `sign-requests` downloader middleware signs with (when enabled). Secret. */
+  CATALOGUE_SIGNING_KEY: string;
 }
 
 export class CatalogueSpider extends Spider<CatalogueArgs, CatalogueSettings> {
@@ -41,6 +44,7 @@ export class CatalogueSpider extends Spider<CatalogueArgs, CatalogueSettings> {
   static readonly customSettings = {
     CATALOGUE_MIN_STOCK: 1,
     CATALOGUE_SUMMARY_URL: '',
+    CATALOGUE_SIGNING_KEY: '',
     ITEM_PIPELINES: { 'in-stock': 150 },
     EXTENSIONS: { 'post-summary': 500 },
     FILES_STORE: 'catalogue/{id}.json',
@@ -51,6 +55,8 @@ export class CatalogueSpider extends Spider<CatalogueArgs, CatalogueSettings> {
       new InStockPipeline(Number(settings.CATALOGUE_MIN_STOCK)),
   };
   static readonly extensions = { 'post-summary': postSummaryExtension };
+  /** Off unless DOWNLOADER_MIDDLEWARES turns it on (see sign-requests-middleware.ts). */
+  static readonly downloaderMiddlewares = { 'sign-requests': signRequests };
 
   startRequests(): Request[] {
     return [

@@ -33,6 +33,11 @@ export function backfillOptions<T>(yargs: Argv<T>) {
         'The top N coins by market cap instead of --coin-id, over the days the plan serves',
       ),
     })
+    .option('api-url', {
+      type: 'string',
+      coerce: last,
+      describe: 'API base URL for --top/--all, which list the coins first (env COINGECKO_API_URL)',
+    })
     .option('all', {
       type: 'boolean',
       describe: 'Every coin of /coins/list instead of --coin-id, over the days the plan serves',

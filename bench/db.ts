@@ -40,7 +40,9 @@ function timed(tree: string, args: string[], env: Record<string, string>) {
     child.on('close', (code) => {
       const [wall, user, sys, rss] = stderr.trim().split('\n').pop()?.split(' ').map(Number) ?? [];
       if (code !== 0 || !Number.isFinite(wall))
-        return reject(new Error(`${tree}: crawl.js ${args.join(' ')} exited ${code}\n${stderr.slice(-2000)}`));
+        return reject(
+          new Error(`${tree}: crawl.js ${args.join(' ')} exited ${code}\n${stderr.slice(-2000)}`),
+        );
       resolve({ wallS: wall, cpuS: user + sys, peakRssMb: Math.round(rss / 1024) });
     });
   });
@@ -65,8 +67,12 @@ async function main(): Promise<void> {
   ] as const;
   const mock = await startMockApi({ keepRequests: false } as never);
   const results: Measured[] = [];
-  const push = (tree: string, run: string, m: { wallS: number; cpuS: number; peakRssMb: number }, rows: number) =>
-    results.push({ tree, run, ...m, rows, rowsPerS: Math.round(rows / m.wallS) });
+  const push = (
+    tree: string,
+    run: string,
+    m: { wallS: number; cpuS: number; peakRssMb: number },
+    rows: number,
+  ) => results.push({ tree, run, ...m, rows, rowsPerS: Math.round(rows / m.wallS) });
   const quiet = ['--set', 'PROGRESS_BAR=off', '--log-level', 'warn'];
   const common = ['--api-url', mock.url, ...quiet, '--concurrency', '16'];
   let copyFile = '';
@@ -74,7 +80,12 @@ async function main(): Promise<void> {
   try {
     for (const [tree, dir] of trees) {
       const filesDir = mkdtempSync(path.join(tmpdir(), 'bench-db-files-'));
-      push(tree, 'crawl 12,765 days, files only', await timed(dir, [...FULL, '--data-dir', filesDir, ...common], {}), 12765);
+      push(
+        tree,
+        'crawl 12,765 days, files only',
+        await timed(dir, [...FULL, '--data-dir', filesDir, ...common], {}),
+        12765,
+      );
 
       const db = await createTestDatabase();
       const dataDir = mkdtempSync(path.join(tmpdir(), 'bench-db-'));
@@ -100,10 +111,17 @@ async function main(): Promise<void> {
     ]) {
       await keepDb!.query(`DROP TABLE IF EXISTS copy_target`);
       await keepDb!.query(`CREATE TABLE copy_target (LIKE coingecko_scraped_data INCLUDING ALL)`);
-      await keepDb!.query(`ALTER TABLE copy_target ALTER COLUMN full_response SET COMPRESSION ${compression}`);
+      await keepDb!.query(
+        `ALTER TABLE copy_target ALTER COLUMN full_response SET COMPRESSION ${compression}`,
+      );
       const wallS = psqlCopy(keepDb!.url, `\\copy copy_target FROM '${copyFile}'`);
       const [{ n }] = await keepDb!.query<{ n: string }>('SELECT count(*) AS n FROM copy_target');
-      push('psql', `\\copy into an empty table, full_response ${shape}`, { wallS, cpuS: 0, peakRssMb: 0 }, Number(n));
+      push(
+        'psql',
+        `\\copy into an empty table, full_response ${shape}`,
+        { wallS, cpuS: 0, peakRssMb: 0 },
+        Number(n),
+      );
     }
 
     // Bytes per row: the same rows with full_response in pglz, in lz4, and without it.
@@ -140,9 +158,19 @@ async function main(): Promise<void> {
     const mc = [...FULL, '--spider', 'coingecko_market_chart', '--data-dir', dataDir, '-d', ...common];
     push('after', 'market chart: crawl 12,765 days, --db-store', await timed(ROOT, mc, env), await count(db));
     await db.query('TRUNCATE coingecko_scraped_data, coingecko_processed_data');
-    push('after', 'market chart: reprocess 12,765 files', await timed(ROOT, ['reprocess', '--data-dir', dataDir, ...quiet], env), await count(db));
+    push(
+      'after',
+      'market chart: reprocess 12,765 files',
+      await timed(ROOT, ['reprocess', '--data-dir', dataDir, ...quiet], env),
+      await count(db),
+    );
     const empty = mkdtempSync(path.join(tmpdir(), 'bench-db-empty-'));
-    push('after', 'reprocess of no file (start-up)', await timed(ROOT, ['reprocess', '--data-dir', empty, ...quiet], env), 0);
+    push(
+      'after',
+      'reprocess of no file (start-up)',
+      await timed(ROOT, ['reprocess', '--data-dir', empty, ...quiet], env),
+      0,
+    );
     await db.drop();
 
     const lines = [

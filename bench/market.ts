@@ -49,17 +49,18 @@ async function main(): Promise<void> {
   const db = await createTestDatabase();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'bench-market-'));
   const common = ['--api-url', mock.url, '--data-dir', dataDir];
+  let workers: ChildProcess[] = [];
   try {
     await new Promise((resolve) => crawler(['migrate', '--data-dir', dataDir], db.url).on('close', resolve));
     const share = String(PER_MINUTE / WORKERS);
-    const workers = Array.from({ length: WORKERS }, () =>
+    workers = Array.from({ length: WORKERS }, () =>
       crawler(['worker', ...common, '--rate-limit', share], db.url),
     );
     await sleep(5000); // every worker started and polling
     const since = mock.requests.length;
     const started = Date.now();
     const code = await new Promise<number | null>((resolve) =>
-      crawler(['backfill', '--top', String(TOP), ...common, '--rate-limit', share], db.url).on('close', resolve),
+      crawler(['backfill', '--top', String(TOP), ...common], db.url).on('close', resolve),
     );
     if (code !== 0) throw new Error(`backfill exited ${code}`);
     const queuedS = (Date.now() - started) / 1000;
@@ -84,6 +85,12 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
   } finally {
+    for (const worker of workers) if (worker.exitCode === null) worker.kill('SIGTERM');
+    await Promise.all(
+      workers.map(
+        (worker) => worker.exitCode === null && new Promise((resolve) => worker.on('close', resolve)),
+      ),
+    );
     await db.drop();
     await mock.close();
   }

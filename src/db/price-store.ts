@@ -1,19 +1,19 @@
 /**
  * Writes days to the daily table and keeps the monthly table equal to min/max over it.
  *
- * One call, one transaction, three statements whatever the batch's size: the days go into a staging
- * table (through `COPY ... FROM STDIN` on a Postgres server: see staging.ts), one `INSERT ... SELECT
- * ... ON CONFLICT (coin_id, date) DO UPDATE` moves them into the daily table (only where something
- * changed), and one `INSERT ... SELECT ... ON CONFLICT DO UPDATE` recomputes the months those changes
- * touched. A lost connection (a restarted server) is retried with exponential backoff; the
+ * One call, one transaction, two statements whatever the batch's size: the days go into a staging
+ * table (through `COPY ... FROM STDIN` on a Postgres server: see staging.ts), then one statement moves
+ * them into the daily table (`INSERT ... SELECT ... ON CONFLICT (coin_id, date) DO UPDATE`, only where
+ * something changed) and recomputes the months those changes touched (`INSERT ... ON CONFLICT DO
+ * UPDATE` in the same statement). The same round trips as a single multi-row INSERT took. A lost connection (a restarted server) is retried with exponential backoff; the
  * transaction either committed or didn't (the staging rows go with it), so a retry never doubles a
  * row. Every value goes in as data: a hostile coin id is never SQL.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
 import type { CoinHistoryItem } from '../items/coin-history-item';
 import { errorSummary } from './describe';
-import { loadStaging, STAGING_TABLE, StagingLoader, stagingLoaderFor } from './staging';
+import { ensureStagingTable, loadStaging, STAGING_TABLE, StagingLoader, stagingLoaderFor } from './staging';
 
 export interface StoreRetry {
   /** Retries of a transaction that lost its connection. */
@@ -71,14 +71,26 @@ export class PriceStore {
   async saveDays(items: readonly CoinHistoryItem[]): Promise<number> {
     const unique = [...new Map(items.map((item) => [`${item.coin_id}\u0000${item.date}`, item])).values()];
     if (unique.length === 0) return 0;
-    return this.withRetries(() =>
-      this.dataSource.transaction(async (manager) => {
-        await loadStaging(manager, this.loader, unique, this.fullResponse);
-        const changed = await upsertFromStaging(manager);
-        if (changed > 0) await recomputeMonths(manager);
-        return changed;
-      }),
-    );
+    return this.withRetries(async () => {
+      const runner = this.dataSource.createQueryRunner();
+      try {
+        await runner.connect();
+        // Outside the transaction, so that a rollback never takes the session's staging table along.
+        await ensureStagingTable(runner);
+        await runner.startTransaction();
+        try {
+          await loadStaging(runner, this.loader, unique, this.fullResponse);
+          const changed = await upsertFromStaging(runner);
+          await runner.commitTransaction();
+          return changed;
+        } catch (error) {
+          await runner.rollbackTransaction().catch(() => undefined);
+          throw error;
+        }
+      } finally {
+        await runner.release();
+      }
+    });
   }
 
   /**
@@ -114,12 +126,16 @@ export class PriceStore {
 }
 
 /**
- * Moves the staged days into the daily table; returns how many rows were inserted or changed. The
- * changed ones are flagged in the staging table, so that only their months are recomputed. A null
- * `full_response` (DB_FULL_RESPONSE=false) keeps the one a row already has.
+ * Moves the staged days into the daily table and recomputes the months they changed, in one
+ * statement; returns how many rows were inserted or changed. A null `full_response`
+ * (DB_FULL_RESPONSE=false) keeps the one a row already has.
+ *
+ * The months' min/max come from the changed rows' new prices and the months' other stored days: all
+ * parts of a statement read the table as it was before the statement, so the changed days' old rows
+ * are left out by key.
  */
-async function upsertFromStaging(manager: EntityManager): Promise<number> {
-  const rows: { changed: string }[] = await manager.query(
+async function upsertFromStaging(runner: QueryRunner): Promise<number> {
+  const rows: { changed: string }[] = await runner.query(
     `WITH changed AS (
        INSERT INTO coingecko_scraped_data AS day
          (coin_id, date, usd_price, usd_market_cap, usd_total_volume, full_response)
@@ -134,32 +150,31 @@ async function upsertFromStaging(manager: EntityManager): Promise<number> {
        WHERE (day.usd_price, day.usd_market_cap, day.usd_total_volume, day.full_response)
          IS DISTINCT FROM (EXCLUDED.usd_price, EXCLUDED.usd_market_cap, EXCLUDED.usd_total_volume,
                            COALESCE(EXCLUDED.full_response, day.full_response))
-       RETURNING coin_id, date
+       RETURNING coin_id, date, usd_price
      ), months AS (
        SELECT DISTINCT coin_id, date_trunc('month', date)::date AS first_day FROM changed
+     ), prices AS (
+       SELECT coin_id, date, usd_price FROM changed
+       UNION ALL
+       SELECT day.coin_id, day.date, day.usd_price
+         FROM months
+         JOIN coingecko_scraped_data day
+           ON day.coin_id = months.coin_id
+          AND day.date >= months.first_day
+          AND day.date < months.first_day + interval '1 month'
+        WHERE NOT EXISTS (SELECT 1 FROM changed WHERE changed.coin_id = day.coin_id AND changed.date = day.date)
+     ), monthly AS (
+       INSERT INTO coingecko_processed_data AS stored (coin_id, year, month, usd_price_min, usd_price_max)
+       SELECT coin_id, extract(year FROM date)::int, extract(month FROM date)::int, MIN(usd_price), MAX(usd_price)
+         FROM prices
+        GROUP BY 1, 2, 3
+       ON CONFLICT (coin_id, year, month) DO UPDATE SET
+         usd_price_min = EXCLUDED.usd_price_min,
+         usd_price_max = EXCLUDED.usd_price_max
+       WHERE (stored.usd_price_min, stored.usd_price_max)
+         IS DISTINCT FROM (EXCLUDED.usd_price_min, EXCLUDED.usd_price_max)
      )
-     INSERT INTO ${STAGING_TABLE}_months SELECT coin_id, first_day FROM months
-     RETURNING (SELECT count(*) FROM changed) AS changed`,
+     SELECT count(*) AS changed FROM changed`,
   );
   return Number(rows[0]?.changed ?? 0);
-}
-
-/** Recomputes min/max of the months flagged by upsertFromStaging, from the daily table. */
-async function recomputeMonths(manager: EntityManager): Promise<void> {
-  await manager.query(
-    `INSERT INTO coingecko_processed_data AS stored (coin_id, year, month, usd_price_min, usd_price_max)
-     SELECT month.coin_id, extract(year FROM month.first_day)::int, extract(month FROM month.first_day)::int,
-            MIN(day.usd_price), MAX(day.usd_price)
-       FROM ${STAGING_TABLE}_months month
-       JOIN coingecko_scraped_data day
-         ON day.coin_id = month.coin_id
-        AND day.date >= month.first_day
-        AND day.date < month.first_day + interval '1 month'
-      GROUP BY month.coin_id, month.first_day
-     ON CONFLICT (coin_id, year, month) DO UPDATE SET
-       usd_price_min = EXCLUDED.usd_price_min,
-       usd_price_max = EXCLUDED.usd_price_max
-     WHERE (stored.usd_price_min, stored.usd_price_max)
-       IS DISTINCT FROM (EXCLUDED.usd_price_min, EXCLUDED.usd_price_max)`,
-  );
 }

@@ -13,7 +13,7 @@
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
 import type { CoinHistoryItem } from '../items/coin-history-item';
 
 export const STAGING_TABLE = 'crawler_staging_days';
@@ -28,42 +28,36 @@ export function stagingLoaderFor(dataSource: DataSource): StagingLoader {
   return (dataSource.options as { driver?: unknown }).driver === undefined ? 'copy' : 'json';
 }
 
-/**
- * Puts `items` into the staging table (created on the session's first use), inside the caller's
- * transaction. `fullResponse` false stages null for the payloads.
- */
+/** Puts `items` into the staging table, inside the caller's transaction; `fullResponse` false stages null payloads. */
 export async function loadStaging(
-  manager: EntityManager,
+  runner: QueryRunner,
   loader: StagingLoader,
   items: readonly CoinHistoryItem[],
   fullResponse: boolean,
 ): Promise<void> {
-  await ensureStagingTables(manager);
-  if (loader === 'copy') await copyIn(manager, items, fullResponse);
-  else await jsonIn(manager, items, fullResponse);
+  if (loader === 'copy') await copyIn(runner, items, fullResponse);
+  else await jsonIn(runner, items, fullResponse);
 }
 
+/** The sessions (connections) known to have the staging table: it lives as long as its session. */
+const ready = new WeakSet<object>();
+
 /**
- * Creates the session's staging tables unless it has them. Checked in the transaction rather than
- * remembered per connection: a transaction that creates them and then rolls back takes them along.
+ * Creates the session's staging table unless it has it. Called outside a transaction, so that it
+ * stays when a transaction rolls back; a new session (after a restarted server) makes its own.
  */
-async function ensureStagingTables(manager: EntityManager): Promise<void> {
-  const [{ present }]: { present: boolean }[] = await manager.query(
-    `SELECT to_regclass('pg_temp.${STAGING_TABLE}') IS NOT NULL AS present`,
-  );
-  if (present) return;
-  await manager.query(
-    `CREATE TEMP TABLE ${STAGING_TABLE} (
+export async function ensureStagingTable(runner: QueryRunner): Promise<void> {
+  const session: unknown = await runner.connect();
+  const known = typeof session === 'object' && session !== null;
+  if (known && ready.has(session)) return;
+  await runner.query(
+    `CREATE TEMP TABLE IF NOT EXISTS ${STAGING_TABLE} (
        coin_id text NOT NULL, date date NOT NULL, usd_price float8, usd_market_cap float8,
        usd_total_volume float8, full_response text
      ) ON COMMIT DELETE ROWS`,
   );
-  await manager.query(`ALTER TABLE ${STAGING_TABLE} ALTER COLUMN full_response SET STORAGE EXTERNAL`);
-  // The months whose days changed, for the monthly table (filled by the upsert itself).
-  await manager.query(
-    `CREATE TEMP TABLE ${STAGING_TABLE}_months (coin_id text NOT NULL, first_day date NOT NULL)
-       ON COMMIT DELETE ROWS`,
-  );
+  await runner.query(`ALTER TABLE ${STAGING_TABLE} ALTER COLUMN full_response SET STORAGE EXTERNAL`);
+  if (known) ready.add(session);
 }
 
 /** Loaded on first use: only a crawl that stores to a Postgres server needs it. */
@@ -71,13 +65,13 @@ type CopyFrom = typeof import('pg-copy-streams').from;
 let copyFrom: CopyFrom | undefined;
 
 async function copyIn(
-  manager: EntityManager,
+  runner: QueryRunner,
   items: readonly CoinHistoryItem[],
   fullResponse: boolean,
 ): Promise<void> {
   copyFrom ??= (await import('pg-copy-streams')).from;
   // The transaction's own connection (a pg client): COPY must run on it to be part of the transaction.
-  const client = (await manager.queryRunner!.connect()) as {
+  const client = (await runner.connect()) as {
     query(stream: ReturnType<CopyFrom>): ReturnType<CopyFrom>;
   };
   const stream = client.query(copyFrom(`COPY ${STAGING_TABLE} (${COLUMNS}) FROM STDIN`));
@@ -113,7 +107,7 @@ function copyNumber(value: number | null | undefined): string {
 }
 
 async function jsonIn(
-  manager: EntityManager,
+  runner: QueryRunner,
   items: readonly CoinHistoryItem[],
   fullResponse: boolean,
 ): Promise<void> {
@@ -126,7 +120,7 @@ async function jsonIn(
     // A JSON string, so that the text column receives the payload's text exactly.
     full_response: fullResponse ? JSON.stringify(item.full_response) : null,
   }));
-  await manager.query(
+  await runner.query(
     `INSERT INTO ${STAGING_TABLE} (${COLUMNS})
      SELECT ${COLUMNS} FROM json_to_recordset($1::json) AS row (
        coin_id text, date date, usd_price float8, usd_market_cap float8, usd_total_volume float8,

@@ -3,7 +3,7 @@
 // the fixture's) and for market-chart rows (a small payload), in this tree and in BEFORE_DIR's (the
 // old multi-row INSERT), into empty tables of the machine's Postgres, interleaved, in one run.
 // Run: BEFORE_DIR=/tmp/crawler-main ROUNDS=3 npx tsx bench/store.ts
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { openDatabase } from '../src/db/data-source';
 import { coinHistoryItemFromRangePoints, type CoinHistoryItem } from '../src/items/coin-history-item';
@@ -12,7 +12,8 @@ import { createTestDatabase } from '../test/helpers/database';
 const ROOT = path.resolve(__dirname, '..');
 const ROWS = Number(process.env.ROWS ?? 12_765);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
-const BATCH = 500;
+/** DB_BATCH_SIZE's default; BATCH=N to try another. */
+const BATCH = Number(process.env.BATCH ?? 500);
 
 type Store = { saveDays(items: readonly CoinHistoryItem[]): Promise<number> };
 type StoreClass = new (dataSource: never, retry: { times: number; maxBackoffMs: number }) => Store;
@@ -63,11 +64,18 @@ async function measure(Store: StoreClass, items: CoinHistoryItem[]): Promise<num
 
 async function main(): Promise<void> {
   const trees: [string, StoreClass][] = [];
-  if (process.env.BEFORE_DIR)
-    trees.push([
-      'before',
-      (await import(path.join(process.env.BEFORE_DIR, 'src/db/price-store'))).PriceStore,
-    ]);
+  if (process.env.BEFORE_DIR) {
+    // The old store's file beside this tree's modules: loading the old tree's entities next to these
+    // would declare the entities twice.
+    const source = readFileSync(path.join(process.env.BEFORE_DIR, 'src/db/price-store.ts'), 'utf8').replace(
+      /from '\.\/(entities|describe)'/g,
+      "from '../../src/db/$1'",
+    );
+    mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
+    const copy = path.join(ROOT, 'bench', 'results', 'before-price-store.ts');
+    writeFileSync(copy, source);
+    trees.push(['before', (await import(copy)).PriceStore]);
+  }
   trees.push(['after', (await import('../src/db/price-store.js')).PriceStore as unknown as StoreClass]);
   const rates = new Map<string, number[]>();
   for (let round = 0; round < ROUNDS; round++)

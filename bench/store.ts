@@ -3,7 +3,7 @@
 // the fixture's) and for market-chart rows (a small payload), in this tree and in BEFORE_DIR's (the
 // old multi-row INSERT), into empty tables of the machine's Postgres, interleaved, in one run.
 // Run: BEFORE_DIR=/tmp/crawler-main ROUNDS=3 npx tsx bench/store.ts
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { openDatabase } from '../src/db/data-source';
 import { coinHistoryItemFromRangePoints, type CoinHistoryItem } from '../src/items/coin-history-item';
@@ -75,6 +75,7 @@ async function main(): Promise<void> {
     const copy = path.join(ROOT, 'bench', 'results', 'before-price-store.ts');
     writeFileSync(copy, source);
     trees.push(['before', (await import(copy)).PriceStore]);
+    unlinkSync(copy); // loaded; left there, it would be type-checked with the project
   }
   trees.push(['after', (await import('../src/db/price-store.js')).PriceStore as unknown as StoreClass]);
   const rates = new Map<string, number[]>();

@@ -151,6 +151,35 @@ describe('--db-store with DATABASE_URL', () => {
     expect(await monthlyRows()).toEqual(expectedMonths(['bitcoin'], '2021-02-01', '2021-02-28'));
   });
 
+  it('--set DB_FULL_RESPONSE=false stores the days without their payload (the files keep it)', async () => {
+    const dataDir = tempDir();
+    const args = [
+      '-c',
+      'bitcoin',
+      '-s',
+      '2021-04-01',
+      '-e',
+      '2021-04-03',
+      '-d',
+      '--set',
+      'DB_FULL_RESPONSE=false',
+    ];
+    expect((await crawl(args, dataDir)).code).toBe(0);
+    const rows = await db.query<{ date: string; usd_price: number; bare: boolean }>(
+      `SELECT to_char(date, 'YYYY-MM-DD') AS date, usd_price, full_response IS NULL AS bare
+         FROM coingecko_scraped_data ORDER BY date`,
+    );
+    expect(rows).toEqual(
+      ['2021-04-01', '2021-04-02', '2021-04-03'].map((date) => ({
+        date,
+        usd_price: loadCsvPrices('bitcoin').get(date)?.price,
+        bare: true,
+      })),
+    );
+    expect(readDayFiles(dataDir).get('bitcoin_2021-04-01.json')?.full_response).toHaveProperty('market_data');
+    expect(await monthlyRows()).toEqual(expectedMonths(['bitcoin'], '2021-04-01', '2021-04-03'));
+  });
+
   it('keeps a month right when some of its days have no price', async () => {
     const result = await crawl(['-c', 'cardano', '-s', '2017-10-10', '-e', '2017-11-02', '-d'], tempDir());
     expect(result.code).toBe(0);

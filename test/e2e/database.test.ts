@@ -224,7 +224,6 @@ describe('database faults', () => {
       await new Promise((resolve) => setTimeout(resolve, 1500));
       server.start();
       const result = await running.done;
-      if (result.code !== 0) console.log(result.stderr);
       expect(result.code).toBe(0);
       expect(result.stderr).toMatch(/database: .*; retry 1 in \d+ ms/);
       expect(readDayFiles(dataDir).size).toBe(90);

@@ -56,6 +56,7 @@ const EXAMPLES: [string, string][] = [
   ['$0 daily', 'today and any missing day of the last week, for bitcoin, ethereum and cardano'],
   ['$0 schedule', 'the daily jobs at 03:00 UTC on the job queue (needs DATABASE_URL), and a worker'],
   ['$0 backfill -c bitcoin -s 2024-01-01 -e 2024-12-31', 'a year, one job a month, for the workers'],
+  ['$0 backfill --top 500', 'the 500 largest coins over what the plan serves, a job per coin and year'],
   ['$0 serve', 'the status page on http://127.0.0.1:8080'],
   ['$0 list', 'the spiders there are'],
   ['$0 check', "every spider's contracts, offline"],
@@ -131,7 +132,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv, seen: { argv?: Recor
     )
     .command(
       'backfill',
-      'Queue a range of days as jobs, one per coin and month, for the workers',
+      'Queue a range of days as jobs, one per coin and month (or the market: --top N, --all), for the workers',
       (y) => backfillOptions(y),
       async (args) => {
         exitCode = await runBackfillCommand(args, env);

@@ -1,115 +1,195 @@
-// Why: measures the database store (issue #4): rows per second for a 10,000-day crawl stored to Postgres
-// and for reprocessing 10,000 files, and the crawler's peak RSS at 1,000 and 10,000 days (it should stay
-// flat: the postgres-store pipeline holds at most one batch). Uses the machine's Postgres on
-// 127.0.0.1:5432 (a fresh database per run) and the project's mock API.
-// Run: npm run bench:db   (or: npx tsx bench/db.ts)
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+// Why: measures the database store (issues #4 and #12) in one run, before and after, beside the
+// machine's own limit: for each tree (BEFORE_DIR, e.g. a `git archive` of main, and this one), a
+// 12,765-day crawl to files only, the same crawl with --db-store, and `reprocess` of its files; then
+// `psql \copy` of the same rows into an empty table of the same shape; then the market-chart spider's
+// rows (a small full_response) stored by a crawl and by reprocess; then bytes per daily row with and
+// without full_response, pglz against lz4. Uses the machine's Postgres on 127.0.0.1:5432 (a fresh
+// database per run) and the project's mock API (no latency, no limit), in this process.
+// Run: BEFORE_DIR=/tmp/crawler-main npx tsx bench/db.ts   (each tree must have dist/ built)
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createTestDatabase } from '../test/helpers/database';
+import { createTestDatabase, TestDatabase } from '../test/helpers/database';
 import { startMockApi } from '../test/mock-api/server';
 
 const ROOT = path.resolve(__dirname, '..');
-/** bitcoin, ethereum and cardano over their whole CSV history: 10,300 coin-days. */
+/** bitcoin, ethereum and cardano over their whole CSV history: 12,765 coin-days. */
 const FULL = ['-c', 'bitcoin', 'ethereum', 'cardano', '-s', '2013-04-28', '-e', '2024-12-20'];
-/** 1,000 days of bitcoin. */
-const SMALL = ['-c', 'bitcoin', '-s', '2020-01-01', '-e', '2022-09-26'];
 
 interface Measured {
-  name: string;
+  tree: string;
+  run: string;
   wallS: number;
+  cpuS: number;
   peakRssMb: number;
   rows: number;
   rowsPerS: number;
 }
 
-/** Runs `crawl.ts` under /usr/bin/time; returns wall seconds and peak RSS in MB. */
-function timed(args: string[], env: Record<string, string>): Promise<{ wallS: number; peakRssMb: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      '/usr/bin/time',
-      ['-f', '%e %M', process.execPath, '--import', 'tsx', 'crawl.ts', ...args],
-      {
-        cwd: ROOT,
-        env: { ...process.env, ...env },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
+/** `node dist/crawl.js` of `tree` under /usr/bin/time: wall s, CPU s (user + sys), peak RSS MB. */
+function timed(tree: string, args: string[], env: Record<string, string>) {
+  return new Promise<{ wallS: number; cpuS: number; peakRssMb: number }>((resolve, reject) => {
+    const child = spawn('/usr/bin/time', ['-f', '%e %U %S %M', process.execPath, 'dist/crawl.js', ...args], {
+      cwd: tree,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('close', (code) => {
-      const [wall, rss] = stderr.trim().split('\n').pop()?.split(' ').map(Number) ?? [];
+      const [wall, user, sys, rss] = stderr.trim().split('\n').pop()?.split(' ').map(Number) ?? [];
       if (code !== 0 || !Number.isFinite(wall))
-        return reject(new Error(`crawl.ts ${args.join(' ')} exited ${code}\n${stderr}`));
-      resolve({ wallS: wall, peakRssMb: Math.round(rss / 1024) });
+        return reject(
+          new Error(`${tree}: crawl.js ${args.join(' ')} exited ${code}\n${stderr.slice(-2000)}`),
+        );
+      resolve({ wallS: wall, cpuS: user + sys, peakRssMb: Math.round(rss / 1024) });
     });
   });
 }
 
+async function count(db: TestDatabase): Promise<number> {
+  const [{ n }] = await db.query<{ n: string }>('SELECT count(*) AS n FROM coingecko_scraped_data');
+  return Number(n);
+}
+
+/** `psql -c \copy ...` wall seconds. */
+function psqlCopy(url: string, command: string): number {
+  const started = process.hrtime.bigint();
+  execFileSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-q', '-c', command], { stdio: 'pipe' });
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
 async function main(): Promise<void> {
+  const trees = [
+    ...(process.env.BEFORE_DIR ? [['before', process.env.BEFORE_DIR]] : []),
+    ['after', ROOT],
+  ] as const;
   const mock = await startMockApi({ keepRequests: false } as never);
   const results: Measured[] = [];
-  const common = [
-    '--api-url',
-    mock.url,
-    '--set',
-    'PROGRESS_BAR=off',
-    '--log-level',
-    'warn',
-    '--concurrency',
-    '16',
-  ];
+  const push = (
+    tree: string,
+    run: string,
+    m: { wallS: number; cpuS: number; peakRssMb: number },
+    rows: number,
+  ) => results.push({ tree, run, ...m, rows, rowsPerS: Math.round(rows / m.wallS) });
+  const quiet = ['--set', 'PROGRESS_BAR=off', '--log-level', 'warn'];
+  const common = ['--api-url', mock.url, ...quiet, '--concurrency', '16'];
+  let copyFile = '';
+  let keepDb: TestDatabase | undefined;
   try {
-    for (const [name, range] of [
-      ['crawl 1,000 days, --db-store', SMALL],
-      ['crawl 10,300 days, --db-store', FULL],
-    ] as const) {
+    for (const [tree, dir] of trees) {
+      const filesDir = mkdtempSync(path.join(tmpdir(), 'bench-db-files-'));
+      push(
+        tree,
+        'crawl 12,765 days, files only',
+        await timed(dir, [...FULL, '--data-dir', filesDir, ...common], {}),
+        12765,
+      );
+
       const db = await createTestDatabase();
       const dataDir = mkdtempSync(path.join(tmpdir(), 'bench-db-'));
-      const run = await timed([...range, '--data-dir', dataDir, '-d', ...common], { DATABASE_URL: db.url });
-      const [{ count }] = await db.query<{ count: string }>('SELECT count(*) FROM coingecko_scraped_data');
-      results.push({ name, ...run, rows: Number(count), rowsPerS: Math.round(Number(count) / run.wallS) });
+      const env = { DATABASE_URL: db.url };
+      const crawl = await timed(dir, [...FULL, '--data-dir', dataDir, '-d', ...common], env);
+      push(tree, 'crawl 12,765 days, --db-store', crawl, await count(db));
 
-      if (range === FULL) {
-        // The same files, loaded again into an empty database with no network.
-        await db.query('TRUNCATE coingecko_scraped_data, coingecko_processed_data');
-        const files = readdirSync(path.join(dataDir, 'raw')).length;
-        const reprocess = await timed(
-          ['reprocess', '--data-dir', dataDir, '--set', 'PROGRESS_BAR=off', '--log-level', 'warn'],
-          {
-            DATABASE_URL: db.url,
-          },
-        );
-        const [{ count: again }] = await db.query<{ count: string }>(
-          'SELECT count(*) FROM coingecko_scraped_data',
-        );
-        results.push({
-          name: `reprocess ${files.toLocaleString('en')} files`,
-          ...reprocess,
-          rows: Number(again),
-          rowsPerS: Math.round(Number(again) / reprocess.wallS),
-        });
-      }
-      await db.drop();
+      await db.query('TRUNCATE coingecko_scraped_data, coingecko_processed_data');
+      const files = readdirSync(path.join(dataDir, 'raw')).length;
+      const reprocess = await timed(dir, ['reprocess', '--data-dir', dataDir, ...quiet], env);
+      push(tree, `reprocess ${files.toLocaleString('en')} files`, reprocess, await count(db));
+      if (tree === 'after') {
+        copyFile = path.join(dataDir, 'rows.copy');
+        psqlCopy(db.url, `\\copy coingecko_scraped_data TO '${copyFile}'`);
+        keepDb = db;
+      } else await db.drop();
     }
+
+    // The machine's limit: the same rows, COPY'd by psql into an empty table of the same shape.
+    for (const [shape, compression] of [
+      ['lz4 (after)', 'lz4'],
+      ['pglz (before)', 'pglz'],
+    ]) {
+      await keepDb!.query(`DROP TABLE IF EXISTS copy_target`);
+      await keepDb!.query(`CREATE TABLE copy_target (LIKE coingecko_scraped_data INCLUDING ALL)`);
+      await keepDb!.query(
+        `ALTER TABLE copy_target ALTER COLUMN full_response SET COMPRESSION ${compression}`,
+      );
+      const wallS = psqlCopy(keepDb!.url, `\\copy copy_target FROM '${copyFile}'`);
+      const [{ n }] = await keepDb!.query<{ n: string }>('SELECT count(*) AS n FROM copy_target');
+      push(
+        'psql',
+        `\\copy into an empty table, full_response ${shape}`,
+        { wallS, cpuS: 0, peakRssMb: 0 },
+        Number(n),
+      );
+    }
+
+    // Bytes per row: the same rows with full_response in pglz, in lz4, and without it.
+    const sizes: Record<string, number> = {};
+    for (const [name, sql] of [
+      ['full_response, pglz', `ALTER TABLE copy_target ALTER COLUMN full_response SET COMPRESSION pglz`],
+      ['full_response, lz4', `ALTER TABLE copy_target ALTER COLUMN full_response SET COMPRESSION lz4`],
+      ['without full_response', 'SELECT 1'],
+    ]) {
+      await keepDb!.query('DROP TABLE IF EXISTS size_probe');
+      await keepDb!.query('CREATE TABLE size_probe (LIKE coingecko_scraped_data INCLUDING ALL)');
+      await keepDb!.query(sql.replace('copy_target', 'size_probe'));
+      const payload = name === 'without full_response' ? 'NULL' : 'full_response';
+      await keepDb!.query(
+        `INSERT INTO size_probe SELECT coin_id, date, usd_price, usd_market_cap, usd_total_volume, ${payload}, fetched_at
+           FROM copy_target`,
+      );
+      await keepDb!.query('VACUUM ANALYZE size_probe');
+      const [{ bytes, rows }] = await keepDb!.query<{ bytes: string; rows: string }>(
+        `SELECT pg_total_relation_size('size_probe') AS bytes, (SELECT count(*) FROM size_probe) AS rows`,
+      );
+      sizes[name] = Math.round(Number(bytes) / Number(rows));
+    }
+    const [{ json_bytes }] = await keepDb!.query<{ json_bytes: string }>(
+      'SELECT round(avg(length(full_response::text))) AS json_bytes FROM copy_target',
+    );
+    sizes['JSON text of full_response (average)'] = Number(json_bytes);
+    await keepDb!.drop();
+
+    // Market-chart rows: a small full_response each.
+    const db = await createTestDatabase();
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'bench-db-mc-'));
+    const env = { DATABASE_URL: db.url };
+    const mc = [...FULL, '--spider', 'coingecko_market_chart', '--data-dir', dataDir, '-d', ...common];
+    push('after', 'market chart: crawl 12,765 days, --db-store', await timed(ROOT, mc, env), await count(db));
+    await db.query('TRUNCATE coingecko_scraped_data, coingecko_processed_data');
+    push(
+      'after',
+      'market chart: reprocess 12,765 files',
+      await timed(ROOT, ['reprocess', '--data-dir', dataDir, ...quiet], env),
+      await count(db),
+    );
+    const empty = mkdtempSync(path.join(tmpdir(), 'bench-db-empty-'));
+    push(
+      'after',
+      'reprocess of no file (start-up)',
+      await timed(ROOT, ['reprocess', '--data-dir', empty, ...quiet], env),
+      0,
+    );
+    await db.drop();
+
+    const lines = [
+      '| tree | run | wall s | CPU s | rows | rows/s | peak RSS MB |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+      ...results.map(
+        (r) =>
+          `| ${r.tree} | ${r.run} | ${r.wallS.toFixed(2)} | ${r.cpuS.toFixed(2)} | ${r.rows} | ${r.rowsPerS} | ${r.peakRssMb} |`,
+      ),
+      '',
+      ...Object.entries(sizes).map(([name, bytes]) => `bytes per daily row, ${name}: ${bytes}`),
+    ];
+    console.log(lines.join('\n'));
+    const out = path.join(ROOT, 'bench', 'results');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(path.join(out, `db-${Date.now()}.json`), JSON.stringify({ results, sizes }, null, 2));
   } finally {
     await mock.close();
   }
-
-  const lines = [
-    '| run | wall s | rows | rows/s | peak RSS MB |',
-    '| --- | --- | --- | --- | --- |',
-    ...results.map(
-      (r) => `| ${r.name} | ${r.wallS.toFixed(2)} | ${r.rows} | ${r.rowsPerS} | ${r.peakRssMb} |`,
-    ),
-  ];
-  const ratio = results[1].peakRssMb / results[0].peakRssMb;
-  lines.push('', `peak RSS 10,300 days / 1,000 days: ${ratio.toFixed(2)}x`);
-  console.log(lines.join('\n'));
-  const out = path.join(ROOT, 'bench', 'results');
-  mkdirSync(out, { recursive: true });
-  writeFileSync(path.join(out, `db-${Date.now()}.json`), JSON.stringify(results, null, 2));
   process.exit(0);
 }
 

@@ -8,7 +8,7 @@ CREATE TABLE IF NOT EXISTS coingecko_scraped_data (
     usd_price        double precision,
     usd_market_cap   double precision,
     usd_total_volume double precision,
-    full_response    jsonb            NOT NULL,
+    full_response    jsonb            COMPRESSION lz4, -- null with DB_FULL_RESPONSE=false; lz4 needs Postgres 14+
     fetched_at       timestamptz      NOT NULL DEFAULT now(),
     CONSTRAINT pk_coingecko_scraped_data PRIMARY KEY (coin_id, date)
 );

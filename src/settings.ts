@@ -167,6 +167,11 @@ export interface Settings {
   DATABASE_URL: string;
   /** Most rows in one database transaction. */
   DB_BATCH_SIZE: number;
+  /**
+   * Store each day's whole API answer in `full_response` (about 7 KB a `/history` day; the README's
+   * "Storage at scale" has the figures). false: new rows get null there (a row that has one keeps it).
+   */
+  DB_FULL_RESPONSE: boolean;
   /** Retries of a database transaction that lost its connection (a restarted server). */
   DB_RETRY_TIMES: number;
   /** Longest wait between those retries, in seconds. */
@@ -300,6 +305,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   DB_STORE: false,
   DATABASE_URL: '',
   DB_BATCH_SIZE: 500,
+  DB_FULL_RESPONSE: true,
   DB_RETRY_TIMES: 10,
   DB_RETRY_BACKOFF_MAX: 30,
 

@@ -2,47 +2,110 @@
  * `crawl.ts backfill`: a range of days queued as jobs, one per coin and month, for any worker to
  * take. Several workers share it without doing a day twice (each job goes to one worker, and a
  * worker skips the days already stored); `coingecko-crawler runs` shows how far it got.
+ *
+ * `--top N` and `--all` queue the whole market instead: the coins of the ranking or of `/coins/list`
+ * (fetched first, a few requests), each over the days the plan serves, one market-chart job per coin
+ * and 365 days (see src/scheduler/market-backfill.ts).
  */
 import type { Argv } from 'yargs';
 import { createLogger, flushLogger } from '../core/logger';
+import { UsageError } from '../core/errors';
+import { CoinUniverse, fetchCoinIds } from '../scheduler/coin-universe';
 import { checkBackfillRequest } from '../scheduler/job-requests';
-import { queueBackfillJobs } from '../scheduler/jobs';
+import { BackfillRequest, queueBackfillJobs } from '../scheduler/jobs';
+import { planMarketRange } from '../scheduler/market-backfill';
+import type { Settings } from '../settings';
 import { openJobQueue, requireDatabaseUrl } from '../scheduler/queue';
 import { DEFAULT_SPIDER } from '../spiders';
 import { COMMAND_NAME } from './command-name';
-import { commonOptions, last, rangeOptions, settingsFromArgv } from './options';
+import { commonOptions, last, numberFlag, rangeOptions, settingsFromArgv } from './options';
 
 export function backfillOptions<T>(yargs: Argv<T>) {
-  return commonOptions(rangeOptions(yargs, true)).option('spider', {
-    type: 'string',
-    coerce: last,
-    default: DEFAULT_SPIDER,
-    describe: 'Spider the jobs run (see `list`; coingecko_market_chart needs fewer requests)',
+  return commonOptions(rangeOptions(yargs, false, 'the start day; with --top/--all: today'))
+    .option('spider', {
+      type: 'string',
+      coerce: last,
+      describe: `Spider the jobs run (see \`list\`; default ${DEFAULT_SPIDER}; coingecko_market_chart needs fewer requests)`,
+    })
+    .option('top', {
+      ...numberFlag(
+        'top',
+        'The top N coins by market cap instead of --coin-id, over the days the plan serves',
+      ),
+    })
+    .option('api-url', {
+      type: 'string',
+      coerce: last,
+      describe: 'API base URL for --top/--all, which list the coins first (env COINGECKO_API_URL)',
+    })
+    .option('all', {
+      type: 'boolean',
+      describe: 'Every coin of /coins/list instead of --coin-id, over the days the plan serves',
+    });
+}
+
+/** What to queue: the flags checked, and for --top/--all the coins fetched. */
+async function backfillRequest(argv: Record<string, unknown>, settings: Settings): Promise<BackfillRequest> {
+  const coinIds = argv['coin-id'] as string[] | undefined;
+  const top = argv.top as number | string | undefined;
+  const all = argv.all === true;
+  const spider = argv.spider as string | undefined;
+  if (top === undefined && !all) {
+    if (!coinIds?.length) throw new UsageError('--coin-id, --top N or --all: which coins to backfill');
+    if (argv['start-date'] === undefined) throw new UsageError('--start-date is required with --coin-id');
+    return checkBackfillRequest({
+      coinIds,
+      startDate: argv['start-date'] as string,
+      endDate: argv['end-date'] as string | undefined,
+      spider: spider ?? DEFAULT_SPIDER,
+    });
+  }
+  if ([coinIds?.length, top !== undefined, all].filter(Boolean).length > 1)
+    throw new UsageError('--coin-id, --top and --all: give only one of them');
+  if (top !== undefined && !(Number.isInteger(top) && Number(top) >= 1))
+    throw new UsageError(`--top ${JSON.stringify(String(top))}: expected a whole number >= 1`);
+  const range = planMarketRange(
+    {
+      startDate: argv['start-date'] as string | undefined,
+      endDate: argv['end-date'] as string | undefined,
+      spider,
+    },
+    settings,
+  );
+  // Before any request: the jobs need a queue.
+  requireDatabaseUrl(settings);
+  const universe: CoinUniverse = all ? { all: true } : { top: Number(top) };
+  const ids = await fetchCoinIds(settings, universe).catch((error: unknown) => {
+    throw new UsageError(
+      `${all ? '--all' : '--top'}: could not list the coins (${(error as Error).message})`,
+      {
+        seeHelp: false,
+      },
+    );
   });
+  return { coinIds: ids, ...range };
 }
 
 export async function runBackfillCommand(
   argv: Record<string, unknown>,
   env: NodeJS.ProcessEnv,
 ): Promise<number> {
-  const request = checkBackfillRequest({
-    coinIds: argv['coin-id'] as string[],
-    startDate: argv['start-date'] as string,
-    endDate: argv['end-date'] as string | undefined,
-    spider: String(argv.spider),
-  });
   const settings = settingsFromArgv(argv, env);
+  const request = await backfillRequest(argv, settings);
   requireDatabaseUrl(settings);
   const logger = createLogger({ level: settings.LOG_LEVEL, file: settings.LOG_FILE || undefined });
   try {
     const boss = await openJobQueue(settings, logger);
     try {
       const jobs = await queueBackfillJobs(boss, settings, request);
-      for (const job of jobs) {
-        process.stdout.write(
-          `${job.queued ? 'queued' : `already queued (${job.existing})`}: backfill ${job.key}\n`,
-        );
-      }
+      // One line per job (tens of thousands for --all): written as one block.
+      process.stdout.write(
+        jobs
+          .map(
+            (job) => `${job.queued ? 'queued' : `already queued (${job.existing})`}: backfill ${job.key}\n`,
+          )
+          .join(''),
+      );
       const queued = jobs.filter((job) => job.queued).length;
       logger.info(
         `${queued} of ${jobs.length} backfill jobs queued; a worker runs them (see: ${COMMAND_NAME} runs)`,

@@ -16,6 +16,8 @@ import { validateDayFilter, DayFilter } from '../core/crawl-args';
 import { settingsFromArgv } from './options';
 
 const DAY_FILE = /^(.+)_(\d{4}-\d{2}-\d{2})\.json$/;
+/** Files read at once: enough to keep the disk and the JSON parser busy, few enough to bound memory. */
+const READ_CONCURRENCY = 16;
 
 export async function runReprocessCommand(
   argv: Record<string, unknown>,
@@ -41,20 +43,25 @@ export async function runReprocessCommand(
       logger.info(`reprocessing ${files.length} files from ${rawDir(settings.DATA_DIR)} into ${description}`);
       let changed = 0;
       let skipped = 0;
+      // The next batch is read while the previous one is written: one write in flight at a time.
+      let writing: Promise<void> = Promise.resolve();
       for (let start = 0; start < files.length; start += settings.DB_BATCH_SIZE) {
         const batch = files.slice(start, start + settings.DB_BATCH_SIZE);
-        const items: CoinHistoryItem[] = [];
-        for (const file of batch) {
-          const item = await readDayFile(file, logger);
-          if (item) items.push(item);
-          else skipped += 1;
-        }
-        changed += await store.saveDays(items);
-        logger.info(
-          `[${progress.tick(batch[batch.length - 1].name, batch.length)}] ` +
-            `${items.length} of ${batch.length} files loaded`,
-        );
+        const read = await mapBounded(batch, READ_CONCURRENCY, (file) => readDayFile(file, logger));
+        const items = read.filter((item): item is CoinHistoryItem => item !== undefined);
+        skipped += batch.length - items.length;
+        await writing;
+        writing = store.saveDays(items).then((count) => {
+          changed += count;
+          logger.info(
+            `[${progress.tick(batch[batch.length - 1].name, batch.length)}] ` +
+              `${items.length} of ${batch.length} files loaded`,
+          );
+        });
+        // A failed write must stop the loop now, not after the next batch has been read.
+        writing.catch(() => undefined);
       }
+      await writing;
       progress.stop();
       const line = `reprocessed ${files.length - skipped}/${files.length} files: ${changed} rows inserted or changed`;
       if (skipped) logger.warn(`${line}, ${skipped} malformed files skipped`);
@@ -112,6 +119,24 @@ async function readDayFile(file: DayFile, logger: Logger): Promise<CoinHistoryIt
   }
   logger.warn(`skipped ${file.name}: ${problem}`);
   return undefined;
+}
+
+/** `work` over `items` with at most `limit` at once; the results in the order of `items`. */
+async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
 }
 
 function decodeFileComponent(text: string): string {

@@ -5,6 +5,7 @@
  */
 import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors';
+import { queueSummary, summaryLines } from '../scheduler/queue-summary';
 import { JOB_STATES, listRuns, withClient } from '../scheduler/runs';
 import { queueUnreachable, requireDatabaseUrl } from '../scheduler/queue';
 import { checkFormat, commonOptions, formatOption, numberFlag, settingsFromArgv } from './options';
@@ -16,6 +17,11 @@ export function runsOptions<T>(yargs: Argv<T>) {
   return commonOptions(yargs)
     .option('format', formatOption)
     .option('limit', { ...numberFlag('limit', 'How many jobs, newest first'), default: 50 })
+    .option('summary', {
+      type: 'boolean',
+      describe:
+        'Only the summary: jobs waiting, active, completed and failed per queue, and the backfill done',
+    })
     .option('state', {
       type: 'string',
       array: true,
@@ -36,11 +42,26 @@ export async function runRunsCommand(argv: Record<string, unknown>, env: NodeJS.
   }
   const settings = settingsFromArgv(argv, env);
   const databaseUrl = requireDatabaseUrl(settings);
-  const runs = await withClient(databaseUrl, (db) =>
-    listRuns(db, settings.QUEUE_SCHEMA, { limit, states }),
+  const summaryOnly = argv.summary === true;
+  const [summary, runs] = await withClient(
+    databaseUrl,
+    async (db) =>
+      [
+        await queueSummary(db, settings.QUEUE_SCHEMA),
+        summaryOnly ? [] : await listRuns(db, settings.QUEUE_SCHEMA, { limit, states }),
+      ] as const,
   ).catch((error) => {
     throw queueUnreachable(settings, error);
   });
+  if (summaryOnly) {
+    // For programs: the per-queue counts as rows (json, csv), or the lines people read.
+    if (format === 'table') process.stdout.write(`${summaryLines(summary).join('\n')}\n`);
+    else if (format === 'json') process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    else process.stdout.write(formatRows(summary.queues as unknown as Row[], format));
+    return 0;
+  }
+  // The table gets the summary above it; json and csv stay the rows alone, as programs read them.
+  if (format === 'table') process.stdout.write(`${summaryLines(summary).join('\n')}\n\n`);
   process.stdout.write(formatRows(runs as unknown as Row[], format));
   return 0;
 }

@@ -480,9 +480,17 @@ export class Engine {
     let passed = 0;
     let dropped = 0;
     const requests: Request[] = [];
+    const items: Promise<'passed' | 'dropped'>[] = [];
     for (const value of output) {
       if ('request' in value) requests.push(value.request);
-      else if ((await this.processItem(value.item, value.type, context, request)) === 'passed') passed += 1;
+      // A response's items go through the pipelines together, not one after the other: a storing
+      // pipeline can then commit them in one transaction (a market-chart answer is 365 items).
+      else items.push(this.processItem(value.item, value.type, context, request));
+    }
+    const outcomes = await Promise.allSettled(items);
+    for (const outcome of outcomes) {
+      if (outcome.status === 'rejected') throw outcome.reason;
+      if (outcome.value === 'passed') passed += 1;
       else dropped += 1;
     }
     if (requests.length) await this.enqueue(requests, 'callback');

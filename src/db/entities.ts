@@ -23,8 +23,9 @@ export class CoinDailyPrice {
   @Column({ name: 'usd_total_volume', type: 'double precision', nullable: true })
   usdTotalVolume!: number | null;
 
-  @Column({ name: 'full_response', type: 'jsonb' })
-  fullResponse!: Record<string, unknown>;
+  /** The API's answer; null when stored with DB_FULL_RESPONSE=false (lz4-compressed where the server has it). */
+  @Column({ name: 'full_response', type: 'jsonb', nullable: true })
+  fullResponse!: Record<string, unknown> | null;
 
   @Column({ name: 'fetched_at', type: 'timestamptz', default: () => 'now()' })
   fetchedAt!: Date;

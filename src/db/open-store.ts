@@ -23,11 +23,15 @@ export async function openPriceStore(settings: Settings, log: () => Logger | und
   ]);
   const options = { databaseUrl: settings.DATABASE_URL, dataDir: settings.DATA_DIR };
   const dataSource = await openDatabase(options);
-  const store = new PriceStore(dataSource, {
-    times: settings.DB_RETRY_TIMES,
-    maxBackoffMs: settings.DB_RETRY_BACKOFF_MAX * 1000,
-    onRetry: (attempt, waitMs, error) =>
-      log()?.warn(`database: ${errorSummary(error)}; retry ${attempt} in ${waitMs} ms`),
-  });
+  const store = new PriceStore(
+    dataSource,
+    {
+      times: settings.DB_RETRY_TIMES,
+      maxBackoffMs: settings.DB_RETRY_BACKOFF_MAX * 1000,
+      onRetry: (attempt, waitMs, error) =>
+        log()?.warn(`database: ${errorSummary(error)}; retry ${attempt} in ${waitMs} ms`),
+    },
+    { fullResponse: settings.DB_FULL_RESPONSE },
+  );
   return { dataSource, store, description: describeDatabase(options) };
 }

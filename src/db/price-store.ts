@@ -1,17 +1,19 @@
 /**
  * Writes days to the daily table and keeps the monthly table equal to min/max over it.
  *
- * One call, one transaction: the days are upserted (`ON CONFLICT (coin_id, date) DO UPDATE`, only
- * where something changed), then the months those changes touched are recomputed in SQL
- * (`INSERT ... SELECT ... ON CONFLICT DO UPDATE`). A lost connection (a restarted server) is retried
- * with exponential backoff; the transaction either committed or didn't, so a retry never doubles a row.
- * Every value goes in as a parameter: a hostile coin id is data, never SQL.
+ * One call, one transaction, two statements whatever the batch's size: the days go into a staging
+ * table (through `COPY ... FROM STDIN` on a Postgres server: see staging.ts), then one statement moves
+ * them into the daily table (`INSERT ... SELECT ... ON CONFLICT (coin_id, date) DO UPDATE`, only where
+ * something changed) and recomputes the months those changes touched (`INSERT ... ON CONFLICT DO
+ * UPDATE` in the same statement). The same round trips as a single multi-row INSERT took. A lost connection (a restarted server) is retried with exponential backoff; the
+ * transaction either committed or didn't (the staging rows go with it), so a retry never doubles a
+ * row. Every value goes in as data: a hostile coin id is never SQL.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
 import type { CoinHistoryItem } from '../items/coin-history-item';
-import { CoinDailyPrice } from './entities';
 import { errorSummary } from './describe';
+import { ensureStagingTable, loadStaging, STAGING_TABLE, StagingLoader, stagingLoaderFor } from './staging';
 
 export interface StoreRetry {
   /** Retries of a transaction that lost its connection. */
@@ -22,8 +24,20 @@ export interface StoreRetry {
   onRetry?: (attempt: number, waitMs: number, error: unknown) => void;
 }
 
-/** Postgres error classes and socket errors that mean "the connection went away", not "bad data". */
-const CONNECTION_LOST = /^(08|57P)|^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN)$/;
+export interface PriceStoreOptions {
+  /**
+   * Store each day's `full_response` (DB_FULL_RESPONSE). false: new rows get null there, and a row
+   * that has one keeps it. Default true.
+   */
+  fullResponse?: boolean;
+}
+
+/**
+ * Postgres error classes and socket errors that mean "the connection went away", not "bad data"; and a
+ * COPY stream cut off by it (its pipeline ends early).
+ */
+const CONNECTION_LOST =
+  /^(08|57P)|^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|ERR_STREAM_PREMATURE_CLOSE)$/;
 
 export function isConnectionLost(error: unknown): boolean {
   const { code, message } = error as { code?: string; message?: string };
@@ -33,48 +47,67 @@ export function isConnectionLost(error: unknown): boolean {
   );
 }
 
-const DAILY_COLUMNS = 6;
+/** A stored day, as the "stored?" check reads it. */
+export interface StoredDay {
+  coin_id: string;
+  date: string;
+  usd_price: number | null;
+}
 
 export class PriceStore {
+  private readonly loader: StagingLoader;
+  private readonly fullResponse: boolean;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly retry: StoreRetry,
-  ) {}
+    { fullResponse = true }: PriceStoreOptions = {},
+  ) {
+    this.loader = stagingLoaderFor(dataSource);
+    this.fullResponse = fullResponse;
+  }
 
   /** Upserts the days and their months in one transaction; returns how many rows changed. */
   async saveDays(items: readonly CoinHistoryItem[]): Promise<number> {
     const unique = [...new Map(items.map((item) => [`${item.coin_id}\u0000${item.date}`, item])).values()];
     if (unique.length === 0) return 0;
-    return this.withRetries(() =>
-      this.dataSource.transaction(async (manager) => {
-        const changed = await upsertDays(manager, unique);
-        await recomputeMonths(manager, changed);
-        return changed.length;
-      }),
-    );
+    return this.withRetries(async () => {
+      const runner = this.dataSource.createQueryRunner();
+      try {
+        await runner.connect();
+        // Outside the transaction, so that a rollback never takes the session's staging table along.
+        await ensureStagingTable(runner);
+        await runner.startTransaction();
+        try {
+          await loadStaging(runner, this.loader, unique, this.fullResponse);
+          const changed = await upsertFromStaging(runner);
+          await runner.commitTransaction();
+          return changed;
+        } catch (error) {
+          await runner.rollbackTransaction().catch(() => undefined);
+          throw error;
+        }
+      } finally {
+        await runner.release();
+      }
+    });
   }
 
-  /** The stored days of these coins in start..end, by `coin_id \0 date`, with their price. */
-  async storedDays(
-    coinIds: readonly string[],
-    startDate: string,
-    endDate: string,
-  ): Promise<Map<string, { coin_id: string; date: string; usd_price: number | null }>> {
-    const rows = await this.withRetries(() =>
-      this.dataSource
-        .getRepository(CoinDailyPrice)
-        .createQueryBuilder('day')
-        .select(['day.coinId', 'day.date', 'day.usdPrice'])
-        .where('day.coinId IN (:...coinIds)', { coinIds })
-        .andWhere('day.date BETWEEN :startDate AND :endDate', { startDate, endDate })
-        .getMany(),
+  /**
+   * Which of these (coin, day) pairs have a row, with its price. One query whose size is the number
+   * of pairs asked about (an index probe each), however long the range between them.
+   */
+  async storedDays(keys: readonly { coin_id: string; date: string }[]): Promise<Map<string, StoredDay>> {
+    if (keys.length === 0) return new Map();
+    const rows: StoredDay[] = await this.withRetries(() =>
+      this.dataSource.query(
+        `SELECT day.coin_id, to_char(day.date, 'YYYY-MM-DD') AS date, day.usd_price
+           FROM json_to_recordset($1::json) AS probe (coin_id text, date date)
+           JOIN coingecko_scraped_data day ON day.coin_id = probe.coin_id AND day.date = probe.date`,
+        [JSON.stringify(keys.map(({ coin_id, date }) => ({ coin_id, date })))],
+      ),
     );
-    return new Map(
-      rows.map((row) => [
-        `${row.coinId}\u0000${row.date}`,
-        { coin_id: row.coinId, date: row.date, usd_price: row.usdPrice },
-      ]),
-    );
+    return new Map(rows.map((row) => [`${row.coin_id}\u0000${row.date}`, row]));
   }
 
   private async withRetries<T>(work: () => Promise<T>): Promise<T> {
@@ -92,54 +125,56 @@ export class PriceStore {
   }
 }
 
-/** Inserts or updates the days; returns the (coin, date) of the rows that were inserted or changed. */
-async function upsertDays(manager: EntityManager, items: readonly CoinHistoryItem[]) {
-  const params: unknown[] = [];
-  const rows = items.map((item, i) => {
-    params.push(item.coin_id, item.date, item.usd_price, item.usd_market_cap, item.usd_total_volume);
-    params.push(JSON.stringify(item.full_response));
-    const n = i * DAILY_COLUMNS;
-    return `($${n + 1}, $${n + 2}::date, $${n + 3}::float8, $${n + 4}::float8, $${n + 5}::float8, $${n + 6}::jsonb)`;
-  });
-  const changed: { coin_id: string; date: string }[] = await manager.query(
-    `INSERT INTO coingecko_scraped_data AS day
-       (coin_id, date, usd_price, usd_market_cap, usd_total_volume, full_response)
-     VALUES ${rows.join(', ')}
-     ON CONFLICT (coin_id, date) DO UPDATE SET
-       usd_price = EXCLUDED.usd_price,
-       usd_market_cap = EXCLUDED.usd_market_cap,
-       usd_total_volume = EXCLUDED.usd_total_volume,
-       full_response = EXCLUDED.full_response,
-       fetched_at = now()
-     WHERE (day.usd_price, day.usd_market_cap, day.usd_total_volume, day.full_response)
-       IS DISTINCT FROM (EXCLUDED.usd_price, EXCLUDED.usd_market_cap, EXCLUDED.usd_total_volume, EXCLUDED.full_response)
-     RETURNING coin_id, to_char(date, 'YYYY-MM-DD') AS date`,
-    params,
+/**
+ * Moves the staged days into the daily table and recomputes the months they changed, in one
+ * statement; returns how many rows were inserted or changed. A null `full_response`
+ * (DB_FULL_RESPONSE=false) keeps the one a row already has.
+ *
+ * The months' min/max come from the changed rows' new prices and the months' other stored days: all
+ * parts of a statement read the table as it was before the statement, so the changed days' old rows
+ * are left out by key.
+ */
+async function upsertFromStaging(runner: QueryRunner): Promise<number> {
+  const rows: { changed: string }[] = await runner.query(
+    `WITH changed AS (
+       INSERT INTO coingecko_scraped_data AS day
+         (coin_id, date, usd_price, usd_market_cap, usd_total_volume, full_response)
+       SELECT coin_id, date, usd_price, usd_market_cap, usd_total_volume, full_response::jsonb
+         FROM ${STAGING_TABLE}
+       ON CONFLICT (coin_id, date) DO UPDATE SET
+         usd_price = EXCLUDED.usd_price,
+         usd_market_cap = EXCLUDED.usd_market_cap,
+         usd_total_volume = EXCLUDED.usd_total_volume,
+         full_response = COALESCE(EXCLUDED.full_response, day.full_response),
+         fetched_at = now()
+       WHERE (day.usd_price, day.usd_market_cap, day.usd_total_volume, day.full_response)
+         IS DISTINCT FROM (EXCLUDED.usd_price, EXCLUDED.usd_market_cap, EXCLUDED.usd_total_volume,
+                           COALESCE(EXCLUDED.full_response, day.full_response))
+       RETURNING coin_id, date, usd_price
+     ), months AS (
+       SELECT DISTINCT coin_id, date_trunc('month', date)::date AS first_day FROM changed
+     ), prices AS (
+       SELECT coin_id, date, usd_price FROM changed
+       UNION ALL
+       SELECT day.coin_id, day.date, day.usd_price
+         FROM months
+         JOIN coingecko_scraped_data day
+           ON day.coin_id = months.coin_id
+          AND day.date >= months.first_day
+          AND day.date < months.first_day + interval '1 month'
+        WHERE NOT EXISTS (SELECT 1 FROM changed WHERE changed.coin_id = day.coin_id AND changed.date = day.date)
+     ), monthly AS (
+       INSERT INTO coingecko_processed_data AS stored (coin_id, year, month, usd_price_min, usd_price_max)
+       SELECT coin_id, extract(year FROM date)::int, extract(month FROM date)::int, MIN(usd_price), MAX(usd_price)
+         FROM prices
+        GROUP BY 1, 2, 3
+       ON CONFLICT (coin_id, year, month) DO UPDATE SET
+         usd_price_min = EXCLUDED.usd_price_min,
+         usd_price_max = EXCLUDED.usd_price_max
+       WHERE (stored.usd_price_min, stored.usd_price_max)
+         IS DISTINCT FROM (EXCLUDED.usd_price_min, EXCLUDED.usd_price_max)
+     )
+     SELECT count(*) AS changed FROM changed`,
   );
-  return changed;
-}
-
-/** Recomputes min/max of the months these days fall in, from the daily table. */
-async function recomputeMonths(manager: EntityManager, days: readonly { coin_id: string; date: string }[]) {
-  const months = [...new Map(days.map((d) => [`${d.coin_id}\u0000${d.date.slice(0, 7)}`, d])).values()];
-  if (months.length === 0) return;
-  const params: unknown[] = [];
-  const values = months.map((day, i) => {
-    params.push(day.coin_id, Number(day.date.slice(0, 4)), Number(day.date.slice(5, 7)));
-    return `($${i * 3 + 1}::text, $${i * 3 + 2}::int, $${i * 3 + 3}::int)`;
-  });
-  await manager.query(
-    `INSERT INTO coingecko_processed_data (coin_id, year, month, usd_price_min, usd_price_max)
-     SELECT month.coin_id, month.year, month.month, MIN(day.usd_price), MAX(day.usd_price)
-     FROM (VALUES ${values.join(', ')}) AS month (coin_id, year, month)
-     JOIN coingecko_scraped_data day
-       ON day.coin_id = month.coin_id
-      AND day.date >= make_date(month.year, month.month, 1)
-      AND day.date < make_date(month.year, month.month, 1) + interval '1 month'
-     GROUP BY month.coin_id, month.year, month.month
-     ON CONFLICT (coin_id, year, month) DO UPDATE SET
-       usd_price_min = EXCLUDED.usd_price_min,
-       usd_price_max = EXCLUDED.usd_price_max`,
-    params,
-  );
+  return Number(rows[0]?.changed ?? 0);
 }

@@ -52,9 +52,9 @@ export class PostgresStorePipeline implements ItemPipeline<CoinHistoryItem> {
     type: ItemType<CoinHistoryItem>,
     probes: readonly Partial<CoinHistoryItem>[],
   ): Promise<Set<string>> {
-    const coinIds = [...new Set(probes.map((probe) => probe.coin_id ?? ''))];
-    const dates = probes.map((probe) => probe.date ?? '').sort();
-    const rows = await this.store.storedDays(coinIds, dates[0], dates[dates.length - 1]);
+    // Only the days asked about: an index probe each, however far apart they are.
+    const keys = probes.map((probe) => ({ coin_id: probe.coin_id ?? '', date: probe.date ?? '' }));
+    const rows = await this.store.storedDays(keys);
     const now = new Date();
     const stored = new Set<string>();
     for (const probe of probes) {

@@ -45,6 +45,8 @@ export interface BackfillRequest {
   startDate: string;
   endDate: string;
   spider: string;
+  /** Days per job. Absent: a job per calendar month. */
+  chunkDays?: number;
 }
 
 /** The days a daily job crawls: `date` and the DAILY_CATCHUP_DAYS - 1 days before it. */
@@ -84,15 +86,11 @@ export async function queueDailyJobs(
 export async function queueBackfillJobs(
   boss: PgBoss,
   settings: Settings,
-  { coinIds, startDate, endDate, spider }: BackfillRequest,
+  { coinIds, startDate, endDate, spider, chunkDays }: BackfillRequest,
 ): Promise<QueuedJob[]> {
+  const ranges = chunkDays ? dayChunks(startDate, endDate, chunkDays) : monthChunks(startDate, endDate);
   const chunks = coinIds.flatMap((coinId) =>
-    monthChunks(startDate, endDate).map(([first, last]) => ({
-      coinId,
-      first,
-      last,
-      key: `${coinId}:${first}..${last}`,
-    })),
+    ranges.map(([first, last]) => ({ coinId, first, last, key: `${coinId}:${first}..${last}` })),
   );
   const { rows } = await boss.getDb().executeSql(
     `SELECT singleton_key, state::text FROM ${settings.QUEUE_SCHEMA}.job
@@ -103,15 +101,29 @@ export async function queueBackfillJobs(
     (rows as { singleton_key: string; state: string }[]).map((r) => [r.singleton_key, r.state]),
   );
   const jobs: QueuedJob[] = [];
+  const inserts: PgBoss.JobInsert<BackfillJob>[] = [];
   for (const { coinId, first, last, key } of chunks) {
     const existing = unfinished.get(key);
     if (existing === undefined) {
       const data: BackfillJob = { coinId, startDate: first, endDate: last, spider };
-      await boss.send(QUEUES.backfill, data, { ...jobOptions(settings), singletonKey: key });
+      inserts.push({ name: QUEUES.backfill, data, ...jobOptions(settings), singletonKey: key });
     }
     jobs.push({ key, queued: existing === undefined, existing });
   }
+  // The whole market is tens of thousands of jobs: one statement per thousand, not one each.
+  for (let start = 0; start < inserts.length; start += 1000)
+    await boss.insert(inserts.slice(start, start + 1000));
   return jobs;
+}
+
+/** start..end cut into runs of `size` days (the last one shorter). */
+export function dayChunks(start: string, end: string, size: number): [first: string, last: string][] {
+  const chunks: [string, string][] = [];
+  for (let first = start; first <= end; first = addDays(first, size)) {
+    const last = addDays(first, size - 1);
+    chunks.push([first, last < end ? last : end]);
+  }
+  return chunks;
 }
 
 /** A UUID that is a function of `key` (the layout of a version 5 UUID, from SHA-1). */

@@ -20,7 +20,8 @@ import { ChunkMeta, marketChartItems, marketChartRequests } from './coingecko-ma
 import { CoinGeckoSpider } from './coingecko-spider';
 
 /** The most coins `/coins/markets` gives per page. */
-const PAGE_SIZE = 250;
+export const MARKETS_PAGE_SIZE = 250;
+const PAGE_SIZE = MARKETS_PAGE_SIZE;
 
 export interface TopArgs {
   top: number;
@@ -136,14 +137,17 @@ export class CoinGeckoTopSpider extends CoinGeckoSpider<TopArgs> {
   private marketsPage(page: number): Request<PageMeta> {
     const perPage = Math.min(PAGE_SIZE, this.args.top);
     return new Request<PageMeta>({
-      url:
-        `${apiBaseUrl(this.settings)}/coins/markets` +
-        `?vs_currency=usd&order=market_cap_desc&per_page=${perPage}&page=${page}`,
+      url: marketsPageUrl(apiBaseUrl(this.settings), page, perPage),
       label: `top coins, page ${page}`,
       callback: 'parseMarkets',
       meta: { page, perPage },
     });
   }
+}
+
+/** A page of the ranking: `perPage` coins by market cap, largest first (also `backfill --top`'s). */
+export function marketsPageUrl(base: string, page: number, perPage: number): string {
+  return `${base}/coins/markets?vs_currency=usd&order=market_cap_desc&per_page=${perPage}&page=${page}`;
 }
 
 /** The coin ids of a `/coins/markets` answer, in rank order; its error answers as the other endpoints'. */
@@ -159,8 +163,16 @@ function marketsEntries(response: Response<PageMeta>): string[] {
     readApiAnswer(response, 'the market ranking');
     throw new RetryRequest('malformed_body', 'the body is not the /coins/markets array');
   }
-  const ids = body.map((entry) => (entry as { id?: unknown } | null)?.id);
+  return coinIdsOf(body, '/coins/markets');
+}
+
+/**
+ * The `id` of every entry of a `/coins/markets` or `/coins/list` array, in order; a RetryRequest
+ * when one has none (a garbled answer).
+ */
+export function coinIdsOf(entries: readonly unknown[], endpoint: string): string[] {
+  const ids = entries.map((entry) => (entry as { id?: unknown } | null)?.id);
   if (!ids.every((id): id is string => typeof id === 'string' && id !== ''))
-    throw new RetryRequest('unexpected_payload', 'a /coins/markets entry has no id');
+    throw new RetryRequest('unexpected_payload', `a ${endpoint} entry has no id`);
   return ids;
 }

@@ -28,7 +28,12 @@ async function catalog(db: TestDatabase) {
     `SELECT conrelid::regclass::text AS table_name, conname, contype, pg_get_constraintdef(oid) AS definition
      FROM pg_constraint WHERE conrelid::regclass::text LIKE 'coingecko_%' ORDER BY 1, 2`,
   );
-  return { columns, constraints };
+  // lz4 for full_response (set by a migration, and in schema.sql): 'l'; '' is the server's default.
+  const compression = await db.query(
+    `SELECT attrelid::regclass::text AS table_name, attname, attcompression FROM pg_attribute
+     WHERE attrelid::regclass::text LIKE 'coingecko_%' AND attnum > 0 AND attcompression <> '' ORDER BY 1, 2`,
+  );
+  return { columns, constraints, compression };
 }
 
 it('sql/schema.sql builds exactly the tables the migrations build', async () => {
@@ -50,6 +55,9 @@ it('sql/schema.sql builds exactly the tables the migrations build', async () => 
     'coingecko_scraped_data.usd_total_volume',
     'coingecko_scraped_data.full_response',
     'coingecko_scraped_data.fetched_at',
+  ]);
+  expect(expected.compression).toEqual([
+    { table_name: 'coingecko_scraped_data', attname: 'full_response', attcompression: 'l' },
   ]);
   expect(await catalog(fromSql)).toEqual(expected);
 });

@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/db/data-source';
+import { MIGRATIONS } from '../../src/db/migrations';
 import { PriceStore } from '../../src/db/price-store';
 import { loadCsvPrices, MockApi, startMockApi } from '../mock-api/server';
 import { readDayFiles, runCli, spawnCli, tempDir } from '../helpers/cli';
@@ -150,6 +151,35 @@ describe('--db-store with DATABASE_URL', () => {
     expect(await monthlyRows()).toEqual(expectedMonths(['bitcoin'], '2021-02-01', '2021-02-28'));
   });
 
+  it('--set DB_FULL_RESPONSE=false stores the days without their payload (the files keep it)', async () => {
+    const dataDir = tempDir();
+    const args = [
+      '-c',
+      'bitcoin',
+      '-s',
+      '2021-04-01',
+      '-e',
+      '2021-04-03',
+      '-d',
+      '--set',
+      'DB_FULL_RESPONSE=false',
+    ];
+    expect((await crawl(args, dataDir)).code).toBe(0);
+    const rows = await db.query<{ date: string; usd_price: number; bare: boolean }>(
+      `SELECT to_char(date, 'YYYY-MM-DD') AS date, usd_price, full_response IS NULL AS bare
+         FROM coingecko_scraped_data ORDER BY date`,
+    );
+    expect(rows).toEqual(
+      ['2021-04-01', '2021-04-02', '2021-04-03'].map((date) => ({
+        date,
+        usd_price: loadCsvPrices('bitcoin').get(date)?.price,
+        bare: true,
+      })),
+    );
+    expect(readDayFiles(dataDir).get('bitcoin_2021-04-01.json')?.full_response).toHaveProperty('market_data');
+    expect(await monthlyRows()).toEqual(expectedMonths(['bitcoin'], '2021-04-01', '2021-04-03'));
+  });
+
   it('keeps a month right when some of its days have no price', async () => {
     const result = await crawl(['-c', 'cardano', '-s', '2017-10-10', '-e', '2017-11-02', '-d'], tempDir());
     expect(result.code).toBe(0);
@@ -244,7 +274,7 @@ describe('database faults', () => {
     );
     for (const run of runs) expect(run).toMatchObject({ code: 0, stdout: '' });
     const [{ count }] = await db.query<{ count: string }>('SELECT count(*) FROM migrations');
-    expect(Number(count)).toBe(1);
+    expect(Number(count)).toBe(MIGRATIONS.length);
   });
 
   it('treats a hostile coin id as data', async () => {
@@ -264,7 +294,7 @@ describe('database faults', () => {
     expect(await dailyRows()).toEqual([
       { coin_id: hostile, date: '2021-01-01', usd_price: 1, usd_market_cap: null },
     ]);
-    expect([...(await store.storedDays([hostile], '2021-01-01', '2021-01-01')).keys()]).toEqual([
+    expect([...(await store.storedDays([{ coin_id: hostile, date: '2021-01-01' }])).keys()]).toEqual([
       `${hostile}\u00002021-01-01`,
     ]);
     await dataSource.destroy();

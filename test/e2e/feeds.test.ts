@@ -42,9 +42,12 @@ it('-o items.csv, -O items.json and -o FILE:jsonl in one crawl: each a valid fil
   // Items come in the order their answers do (requests run concurrently): compared by day.
   const csv = readFileSync(join(out, 'items.csv'), 'utf8').trim().split('\n');
   expect(csv[0]).toBe('coin_id,date,usd_price,usd_market_cap,usd_total_volume,full_response');
-  expect(csv.slice(1).map((line) => line.split(',').slice(0, 3)).sort()).toEqual(
-    days.map((day) => ['bitcoin', day, String(btc.get(day)?.price)]),
-  );
+  expect(
+    csv
+      .slice(1)
+      .map((line) => line.split(',').slice(0, 3))
+      .sort(),
+  ).toEqual(days.map((day) => ['bitcoin', day, String(btc.get(day)?.price)]));
   const json = JSON.parse(readFileSync(join(out, 'items.json'), 'utf8')) as Record<string, unknown>[];
   expect(json.map((item) => [item.date, item.usd_price]).sort()).toEqual(
     days.map((day) => [day, btc.get(day)?.price]),

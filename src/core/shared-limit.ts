@@ -26,8 +26,8 @@ export interface SharedHostLimit {
 /** The shared limits of one process, per host (its key is fixed when it is opened). */
 export interface SharedLimit {
   forHost(host: string): SharedHostLimit;
-  /** Live processes sharing the limit of `host` (this one included), for the log. */
-  processes(host: string): Promise<number>;
+  /** Live processes sharing the key's limit (this one included), for the log. */
+  processes(): Promise<number>;
   /** Leaves the limit (its share goes to the others at once) and closes the connection. */
   close(): Promise<void>;
 }

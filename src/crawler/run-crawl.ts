@@ -48,7 +48,10 @@ export async function runCrawl(
   const stats = new StatsCollector();
   const rateLimit = settings.RATE_LIMIT || spider.rateLimitPreset();
   let throttle = throttles?.get(rateLimit);
-  if (throttles && !throttle) throttles.set(rateLimit, (throttle = new Throttle(settings, rateLimit)));
+  if (!throttle && (throttles || crawl.sharedLimit)) {
+    throttle = new Throttle(settings, rateLimit, crawl.sharedLimit);
+    throttles?.set(rateLimit, throttle);
+  }
   const engine = new Engine({ settings, logger, pipelines, progress, stats, throttle });
   const stop = () => engine.stop(String(stopSignal?.reason ?? 'stopped'));
   if (stopSignal?.aborted) stop();
@@ -56,6 +59,12 @@ export async function runCrawl(
   try {
     logger.debug(`settings: ${JSON.stringify(describeSettings(settings))}`);
     logger.info(`storing to ${crawl.storage.join(' and ') || 'nothing (no storing pipeline enabled)'}`);
+    if (crawl.sharedLimit) {
+      const processes = await crawl.sharedLimit.processes();
+      logger.info(
+        `rate limit shared through the database by ${processes} process${processes === 1 ? '' : 'es'} on this API key`,
+      );
+    }
     const result = await engine.run({
       spider,
       itemTypes: spiderClass.itemTypes,

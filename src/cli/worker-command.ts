@@ -7,7 +7,6 @@
  * one stops after its requests in flight and goes back to the queue; a second signal quits at once.
  */
 import type CronParser from 'cron-parser';
-import type PgBoss from 'pg-boss';
 import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors';
 import { createLogger, flushLogger } from '../core/logger';
@@ -57,15 +56,15 @@ export async function runWorkerCommand(
   const runsJobs = !schedule || argv.worker !== false;
 
   const logger = createLogger({ level: settings.LOG_LEVEL, file: settings.LOG_FILE || undefined });
-  // Opened before the queue: a worker that can't share the limit takes no job.
-  const sharedLimit = runsJobs
-    ? await openSharedLimit(settings, 'database', (message) => logger.warn(message))
-    : undefined;
-  let boss: PgBoss;
+  const boss = await openJobQueue(settings, logger, { schedule });
+  // A worker that can't share the limit takes no job.
+  let sharedLimit: SharedLimit | undefined;
   try {
-    boss = await openJobQueue(settings, logger, { schedule });
+    sharedLimit = runsJobs
+      ? await openSharedLimit(settings, 'database', (message) => logger.warn(message))
+      : undefined;
   } catch (error) {
-    await sharedLimit?.close();
+    await boss.stop({ graceful: false });
     throw error;
   }
   const signals = stopOnSignals(

@@ -23,7 +23,7 @@
  *   the time from the window's first admitted request to it. Later refusals pause until the window
  *   they hit has that age; a window that turns out longer is learned again the same way. Refusals
  *   with no admitted request before them (a ban, not a window) still back off exponentially.
- * - A shared limit (RATE_LIMIT_SCOPE=database): the told spacing is reserved across every process
+ * - A shared limit (RATE_LIMIT_SCOPE=database): the told spacing is claimed across every process
  *   on the same key and host, and a retry-after seen by one pauses all (see shared-limit.ts).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -119,7 +119,7 @@ export class HostThrottle {
       if (shared && spacingMs > 0) {
         // The spacing holds across every process on the key: wait for the next free start.
         try {
-          await sleep(await shared.reserve(spacingMs), undefined, { signal });
+          await shared.claim(spacingMs, signal);
         } catch (error) {
           if (probe) this.releaseProbe();
           throw error;

@@ -12,11 +12,11 @@
 /** The shared limit of one key and host. */
 export interface SharedHostLimit {
   /**
-   * Takes the next start free for all processes, `spacingMs` after the previous one (and not before a
-   * shared pause ends). Resolves to the ms to wait until it. Never rejects: when the shared state
-   * cannot be reached, the process keeps its own spacing until it can.
+   * Waits for the next start free for all processes, `spacingMs` after the previous one (and not
+   * before a shared pause ends), and takes it: the request may go at once. Rejects only when `signal`
+   * aborts: when the shared state cannot be reached, the process keeps its own spacing until it can.
    */
-  reserve(spacingMs: number): Promise<number>;
+  claim(spacingMs: number, signal?: AbortSignal): Promise<void>;
   /** Pauses every process until `untilMs` (epoch ms, this process's clock); a later pause wins. */
   pause(untilMs: number): void;
   /** The latest shared pause known here (epoch ms; 0 when none). */

@@ -2,12 +2,13 @@
  * The shared rate limit (RATE_LIMIT_SCOPE=database) kept in Postgres: no new server, one statement
  * per request.
  *
- * A row per key and host holds the next free start and the shared pause. Each request takes its
- * start with one upsert that moves the next free start on by the spacing (the row lock makes the
- * takers queue), so N processes together send at the told rate, spread evenly over whoever is
- * sending: a process that stops sending, or dies with kill -9, holds no share beyond the few starts
- * it had already taken. Times are the server's clock (`clock_timestamp()`), handed back as "in so
- * many ms", so the machines' clocks need not agree.
+ * A row per key and host holds the next free start and the shared pause. A request claims the start
+ * when it is due, with one UPDATE that moves the next free start to `spacing` after now (the row lock
+ * makes claimants queue; one claimant per process at a time), so N processes together send at the
+ * told rate, spread evenly over whoever is sending: a process that stops sending, or dies with
+ * kill -9, holds no share at all, and nothing is booked ahead that a late process could crowd. Times
+ * are the server's clock (`clock_timestamp()`), handed back as "in so many ms", so the machines'
+ * clocks need not agree.
  *
  * A pause (a 429 with retry-after) is written to the row, so every later start waits for it, and
  * sent with NOTIFY, so processes waiting on their own pause hear it at once. Each process also holds
@@ -23,6 +24,7 @@
  * shared pause are each one statement here.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { SharedHostLimit, SharedLimit } from '../core/shared-limit';
 import { UsageError } from '../core/errors';
@@ -59,15 +61,22 @@ const SCHEMA_SQL = `
     PRIMARY KEY (key_hash, process_id)
   );`;
 
-/** Takes the next start; hands back the ms to wait for it and the shared pause left, in ms. */
-const RESERVE_SQL = `
-  INSERT INTO crawler_rate_limit AS l (key_hash, host, next_start_at)
-  VALUES ($1, $2, clock_timestamp() + make_interval(secs => $3::float8 / 1000))
-  ON CONFLICT (key_hash, host) DO UPDATE
-     SET next_start_at = greatest(l.next_start_at, clock_timestamp(), l.paused_until)
-                         + make_interval(secs => $3::float8 / 1000)
-  RETURNING extract(epoch FROM l.next_start_at - clock_timestamp()) * 1000 - $3::float8 AS wait_ms,
-            extract(epoch FROM l.paused_until - clock_timestamp()) * 1000 AS paused_ms`;
+/**
+ * Takes the start if it is due (and no pause holds): the next one is then `spacing` after now. Else says
+ * how long until it is due. The outer SELECT sees the row as it was before the UPDATE.
+ */
+const CLAIM_SQL = `
+  WITH claimed AS (
+    UPDATE crawler_rate_limit SET next_start_at = clock_timestamp() + make_interval(secs => $3::float8 / 1000)
+     WHERE key_hash = $1 AND host = $2
+       AND next_start_at <= clock_timestamp() AND paused_until <= clock_timestamp()
+    RETURNING 1)
+  SELECT (SELECT count(*) FROM claimed)::int AS claimed,
+         extract(epoch FROM next_start_at - clock_timestamp()) * 1000 AS wait_ms,
+         extract(epoch FROM paused_until - clock_timestamp()) * 1000 AS paused_ms
+    FROM crawler_rate_limit WHERE key_hash = $1 AND host = $2`;
+
+const ROW_SQL = `INSERT INTO crawler_rate_limit (key_hash, host) VALUES ($1, $2) ON CONFLICT DO NOTHING`;
 
 const PAUSE_SQL = `
   WITH paused AS (
@@ -253,27 +262,58 @@ class HostLimit implements SharedHostLimit {
   private sharedPausedUntil = 0;
   /** This process's own next start, used only while the database is away. */
   private localNextAt = 0;
+  /** The claim in progress here: one at a time per process, the others queue behind it. */
+  private claiming: Promise<void> = Promise.resolve();
+  private rowMade = false;
 
   constructor(
     private readonly host: string,
     private readonly owner: PostgresSharedLimit,
   ) {}
 
-  async reserve(spacingMs: number): Promise<number> {
-    const rows = await this.owner.query<{ wait_ms: number; paused_ms: number }>(RESERVE_SQL, [
-      this.owner.key,
-      this.host,
-      spacingMs,
-    ]);
-    const now = Date.now();
-    if (!rows?.length) {
-      const start = Math.max(this.localNextAt, now);
-      this.localNextAt = start + spacingMs;
-      return start - now;
+  async claim(spacingMs: number, signal?: AbortSignal): Promise<void> {
+    const previous = this.claiming;
+    let done = () => {};
+    this.claiming = new Promise((resolve) => (done = resolve));
+    try {
+      await previous;
+      await this.claimAlone(spacingMs, signal);
+    } finally {
+      done();
     }
-    this.heard(Number(rows[0].paused_ms));
-    this.localNextAt = 0;
-    return Math.max(0, Number(rows[0].wait_ms));
+  }
+
+  /**
+   * Claims at the moment the start is due, not ahead of it: a request then goes right after its claim,
+   * so a process that is late (a busy machine) never sends closer to the next one than the spacing.
+   */
+  private async claimAlone(spacingMs: number, signal?: AbortSignal): Promise<void> {
+    const key = this.owner.key;
+    for (;;) {
+      signal?.throwIfAborted();
+      if (!this.rowMade) this.rowMade = (await this.owner.query(ROW_SQL, [key, this.host])) !== undefined;
+      const rows = await this.owner.query<{ claimed: number; wait_ms: number; paused_ms: number }>(
+        CLAIM_SQL,
+        [key, this.host, spacingMs],
+      );
+      if (!rows) {
+        // The database is away: this process's own spacing until it is back.
+        const now = Date.now();
+        const start = Math.max(this.localNextAt, now);
+        this.localNextAt = start + spacingMs;
+        await sleep(start - now, undefined, { signal });
+        return;
+      }
+      if (!rows.length) {
+        this.rowMade = false;
+        continue;
+      }
+      const [row] = rows;
+      this.heard(Number(row.paused_ms));
+      if (row.claimed) return;
+      // Due in so long; at least 1 ms, as another process just took it.
+      await sleep(Math.max(1, Number(row.wait_ms), Number(row.paused_ms)), undefined, { signal });
+    }
   }
 
   pause(untilMs: number): void {

@@ -260,8 +260,8 @@ class PostgresSharedLimit implements SharedLimit {
 
 class HostLimit implements SharedHostLimit {
   private sharedPausedUntil = 0;
-  /** This process's own next start, used only while the database is away. */
-  private localNextAt = 0;
+  /** This process's last start here: never closer than the spacing, also across a database outage. */
+  private lastStartAt = 0;
   /** The claim in progress here: one at a time per process, the others queue behind it. */
   private claiming: Promise<void> = Promise.resolve();
   private rowMade = false;
@@ -290,18 +290,19 @@ class HostLimit implements SharedHostLimit {
   private async claimAlone(spacingMs: number, signal?: AbortSignal): Promise<void> {
     const key = this.owner.key;
     for (;;) {
+      // This process's own spacing first: it holds alone while the database is away, and across the
+      // switch to it and back.
+      const ownWaitMs = this.lastStartAt + spacingMs - Date.now();
+      if (ownWaitMs > 0) await sleep(ownWaitMs, undefined, { signal });
       signal?.throwIfAborted();
       if (!this.rowMade) this.rowMade = (await this.owner.query(ROW_SQL, [key, this.host])) !== undefined;
       const rows = await this.owner.query<{ claimed: number; wait_ms: number; paused_ms: number }>(
         CLAIM_SQL,
         [key, this.host, spacingMs],
       );
-      if (!rows) {
-        // The database is away: this process's own spacing until it is back.
-        const now = Date.now();
-        const start = Math.max(this.localNextAt, now);
-        this.localNextAt = start + spacingMs;
-        await sleep(start - now, undefined, { signal });
+      if (!rows || rows[0]?.claimed) {
+        // Claimed; or the database is away, and this process's own spacing is all there is.
+        this.lastStartAt = Date.now();
         return;
       }
       if (!rows.length) {
@@ -310,7 +311,6 @@ class HostLimit implements SharedHostLimit {
       }
       const [row] = rows;
       this.heard(Number(row.paused_ms));
-      if (row.claimed) return;
       // Due in so long; at least 1 ms, as another process just took it.
       await sleep(Math.max(1, Number(row.wait_ms), Number(row.paused_ms)), undefined, { signal });
     }

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { readDayFiles, runCli, spawnCli, tempDir } from '../helpers/cli';
 import { createTestDatabase, TestDatabase } from '../helpers/database';
 import { MOCK_DEFAULTS } from '../helpers/mock-defaults';
+import { startPrivatePostgres } from '../helpers/private-postgres';
 import { MockApi, startMockApi } from '../mock-api/server';
 
 // Two or three crawler processes per test, on two cores shared with the other suites.
@@ -226,4 +227,33 @@ it('learns a window that refuses without retry-after (the 1015 page) and keeps t
   expect(learned).toBeLessThanOrEqual(3.5);
   // One refusal per window once learned, a few while learning: at most 15 % of the requests.
   expect(refused() / mock.requests.length).toBeLessThanOrEqual(0.15);
+});
+
+it('keeps its own spacing while the database restarts, and loses no day', async () => {
+  const server = await startPrivatePostgres();
+  try {
+    // 60 days at 600/min: about 6 s of crawl; the database goes away for 1.5 s of it.
+    mock.configure({ rateLimit: { limit: 20, windowMs: 2000 } });
+    const dataDir = tempDir();
+    const args = ['-c', 'bitcoin', '-s', '2021-01-01', '-e', '2021-03-01', '--api-url', mock.url];
+    const running = spawnCli(
+      [...args, '--data-dir', dataDir, '--rate-limit', '480', '--set', 'PROGRESS_BAR=off'],
+      {
+        env: { DATABASE_URL: server.url, RATE_LIMIT_SCOPE: 'database' },
+      },
+    );
+    while (readDayFiles(dataDir).size < 15) await new Promise((resolve) => setTimeout(resolve, 50));
+    server.stop();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    server.start();
+    const result = await running.done;
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('rate limit shared through the database by 1 process');
+    expect(result.stderr).toMatch(/shared rate limit: database unreachable .*own spacing/);
+    expect(result.stderr).not.toContain(server.url);
+    expect(readDayFiles(dataDir).size).toBe(60);
+    expect(refused()).toBe(0);
+  } finally {
+    server.destroy();
+  }
 });

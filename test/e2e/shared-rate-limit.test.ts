@@ -213,14 +213,14 @@ it('RATE_LIMIT_SCOPE=database without DATABASE_URL, or a bad scope, is a usage e
 });
 
 it('learns a window that refuses without retry-after (the 1015 page) and keeps to it', async () => {
-  // 10 requests per 2 s, refused with Cloudflare's HTML page and no retry-after: 30 days need 3
+  // 20 requests per 2 s, refused with Cloudflare's HTML page and no retry-after: 60 days need 3
   // windows. Before, the backoff doubled past each window's end.
-  mock.configure({ rateLimit: { limit: 10, windowMs: 2000, form: 'cloudflare', sendRetryAfter: false } });
+  mock.configure({ rateLimit: { limit: 20, windowMs: 2000, form: 'cloudflare', sendRetryAfter: false } });
   const dataDir = tempDir();
-  const args = ['-c', 'bitcoin', '-s', '2021-01-01', '-e', '2021-01-30', '--api-url', mock.url];
+  const args = ['-c', 'bitcoin', '-s', '2021-01-01', '-e', '2021-03-01', '--api-url', mock.url];
   const result = await runCli([...args, '--data-dir', dataDir, '--set', 'PROGRESS_BAR=off'], {});
   expect(result.code).toBe(0);
-  expect(readDayFiles(dataDir).size).toBe(30);
+  expect(readDayFiles(dataDir).size).toBe(60);
   const learned = Number(/"ratelimit\/learned_window_seconds": ([\d.]+)/.exec(result.stderr)?.[1]);
   expect(learned).toBeGreaterThanOrEqual(2);
   // Found in steps of RATE_LIMIT_BACKOFF_BASE (1 s): at most a step over.

@@ -2,6 +2,8 @@
 // (mock: sliding window of 20 requests per 5 s, json 429s with retry-after): ours with the limit untold,
 // ours told (--rate-limit 240/min), and the original Scrapy project's settings (4 in flight, 2 s delay,
 // its sleep-60-then-retry middleware). Each run gets a fresh mock, whose request log counts the 429s.
+// Issue #12: the same window answering with Cloudflare's 1015 page and no retry-after, 60 days, ours
+// untold (the window's length is learned from when refused requests are admitted again).
 // Run: npx tsx bench/rate-limit.ts. Env: QUIET_WAIT_S, CRAWLER_DIR (see bench/common.ts); SKIP_SCRAPY=1
 // runs ours only (Scrapy's 4 minutes don't change with our code: for a before/after of ours).
 import { tmpdir } from 'node:os';
@@ -34,9 +36,15 @@ const LIMIT = ['--rate-limit', '20/5s', '--rate-limit-form', 'json']; // retry-a
 const STARTUP_RUNS = 3; // 1-day crawls against a mock without a limit; their median is the start-up
 const IDEAL_UNTOLD_S = 20; // a burst of 20 into each new window: at 0, 5, 10, 15 and 20 s
 const IDEAL_TOLD_S = 24.75; // 100 requests evenly spaced at 4/s: 99 gaps of 0.25 s
+const LIMIT_1015 = ['--rate-limit', '20/5s', '--rate-limit-form', 'cloudflare', '--no-retry-after'];
+const END_1015 = '2020-02-29'; // 60 days
+const IDEAL_1015_S = 10; // a burst of 20 into each new window: at 0, 5 and 10 s
 
 interface Setup {
-  name: 'ours-untold' | 'ours-told' | 'scrapy';
+  name: 'ours-untold' | 'ours-told' | 'ours-1015' | 'scrapy';
+  /** The mock's limit, when not LIMIT; and the last day, when not END. */
+  limit?: string[];
+  end?: string;
   idealS: number; // Scrapy is not told the limit either: its ideal is the limit's floor, as for untold
   argv: (apiUrl: string, dataDir: string, end: string) => string[];
   cwd: string;
@@ -61,6 +69,15 @@ const SETUPS: Setup[] = [
     name: 'ours-told',
     idealS: IDEAL_TOLD_S,
     argv: ours(['--rate-limit', '240']),
+    cwd: CRAWLER_DIR,
+    crawler429s: /"ratelimit\/429_count": (\d+)/,
+  },
+  {
+    name: 'ours-1015',
+    idealS: IDEAL_1015_S,
+    limit: LIMIT_1015,
+    end: END_1015,
+    argv: ours([]),
     cwd: CRAWLER_DIR,
     crawler429s: /"ratelimit\/429_count": (\d+)/,
   },
@@ -90,6 +107,11 @@ interface Run extends Timed {
   daysStored: number; // files with the mock's usd_price for their day
 }
 
+/** Days a setup's limited crawl asks for. */
+function daysOf(setup: Setup): number {
+  return setup.end ? (Date.parse(setup.end) - Date.parse(START)) / 86_400_000 + 1 : DAYS;
+}
+
 /** Files named and priced as the mock's days in START..end. */
 function daysStored(dataDir: string, end: string): number {
   const prices = readPrices(dataDir);
@@ -108,13 +130,13 @@ function daysStored(dataDir: string, end: string): number {
  * jobs using 7-25 s of CPU during it): it is run once and the disturbance only recorded.
  */
 async function measure(setup: Setup, kind: Run['kind'], index: number, logDir: string): Promise<Run> {
-  const end = kind === 'startup' ? START : END;
+  const end = kind === 'startup' ? START : (setup.end ?? END);
   let run: Run;
   let attempt = 0;
   do {
     const name = `${setup.name}-${kind}-${index}${++attempt > 1 ? `-attempt${attempt}` : ''}`;
     const mock = await startMock(
-      kind === 'startup' ? ['--quiet'] : LIMIT,
+      kind === 'startup' ? ['--quiet'] : (setup.limit ?? LIMIT),
       path.join(logDir, `${name}.mock.log`),
     );
     const dataDir = fs.mkdtempSync(path.join(tmpdir(), `bench-${setup.name}-`));
@@ -161,7 +183,7 @@ async function main(): Promise<void> {
     const run = runs.find((r) => r.setup === setup.name && r.kind === 'limited')!;
     const lessS = run.wallS - startupS;
     for (const r of [...startups, run]) {
-      const want = r.kind === 'startup' ? 1 : DAYS;
+      const want = r.kind === 'startup' ? 1 : daysOf(setup);
       if (r.exitCode !== 0 || r.daysStored !== want || (r.noisy && r.kind === 'startup'))
         problems.push(`${r.setup} ${r.kind}: exit ${r.exitCode}, ${r.daysStored}/${want} days (${r.log})`);
     }
@@ -179,6 +201,7 @@ async function main(): Promise<void> {
       requests: run.requests!,
       pct429: (100 * run.mock429s!) / run.requests!,
       daysStored: run.daysStored,
+      days: daysOf(setup),
     };
   });
   const table = markdownTable(
@@ -190,7 +213,7 @@ async function main(): Promise<void> {
       `${r.xIdeal.toFixed(2)}×`,
       String(r.mock429s),
       `${r.pct429.toFixed(1)} % of ${r.requests}`,
-      `${r.daysStored}/${DAYS}`,
+      `${r.daysStored}/${r.days}`,
     ]),
   );
   const file = path.join(RESULTS, `rate-limit-${ts}.json`);

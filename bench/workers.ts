@@ -2,7 +2,9 @@
 // should take about half the time of one; under a rate limit they can only share it, and giving each
 // its share (--rate-limit) should cost no time and draw no 429s. Real Postgres (127.0.0.1:5432, a
 // fresh database per scenario), the project's mock API with 100 ms of latency, workers as processes.
-// Run: npx tsx bench/workers.ts
+// Issue #12: 1, 2 and 4 workers sharing one key's limit through Postgres (RATE_LIMIT_SCOPE=database, the
+// workers' default), told and untold, over COIN_DAYS coin-days; the hand split of before for comparison.
+// Run: npx tsx bench/workers.ts. Env: COIN_DAYS (default 2000), SCENARIOS (a regexp of scenario names).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,38 +20,50 @@ interface Scenario {
   range: string[];
   workers: string[][];
   rateLimit?: MockRateLimit;
+  /** Wall time at the limit: the requests at 240/min. */
+  idealS?: number;
 }
 
 const YEAR = ['-c', 'bitcoin', '-s', '2023-01-01', '-e', '2023-12-31'];
-const HALF_YEAR = ['-c', 'bitcoin', '-s', '2023-01-01', '-e', '2023-06-30'];
 const WINDOW: MockRateLimit = { limit: 20, windowMs: 5000 };
+/** Issue #12, "Workers on one key": COIN_DAYS coin-days (default 2,000) over four coins, to 2023-12-31. */
+const COIN_DAYS = Number(process.env.COIN_DAYS ?? 2000);
+const COINS = ['bitcoin', 'ethereum', 'cardano', 'mockcoin'];
+const PER_COIN = Math.ceil(COIN_DAYS / COINS.length);
+const KEY_RANGE = ['-c', ...COINS, '-s', dayBefore('2023-12-31', PER_COIN - 1), '-e', '2023-12-31'];
+const TOLD_240 = ['--rate-limit', '240'];
+const workers = (n: number, args: string[]) => Array.from({ length: n }, () => args);
+
+function dayBefore(iso: string, days: number): string {
+  return new Date(Date.parse(`${iso}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
+}
 
 const SCENARIOS: Scenario[] = [
   { name: 'no limit, 1 worker', range: YEAR, workers: [['--concurrency', '2']] },
-  {
-    name: 'no limit, 2 workers',
-    range: YEAR,
-    workers: [
-      ['--concurrency', '2'],
-      ['--concurrency', '2'],
-    ],
-  },
-  {
-    name: '240/min, 1 worker told 240',
-    range: HALF_YEAR,
+  { name: 'no limit, 2 workers', range: YEAR, workers: workers(2, ['--concurrency', '2']) },
+  // One key's limit (the mock's 20 per 5 s = 240/min), told once to every worker: shared through Postgres.
+  ...[1, 2, 4].map((n) => ({
+    name: `240/min, ${n} worker${n > 1 ? 's' : ''} told 240, shared`,
+    range: KEY_RANGE,
     rateLimit: WINDOW,
-    workers: [['--rate-limit', '240']],
-  },
-  {
-    name: '240/min, 2 workers told 120 each',
-    range: HALF_YEAR,
+    workers: workers(n, TOLD_240),
+    idealS: (COINS.length * PER_COIN) / 4,
+  })),
+  ...[2, 4].map((n) => ({
+    name: `240/min, ${n} workers untold, shared`,
+    range: KEY_RANGE,
     rateLimit: WINDOW,
-    workers: [
-      ['--rate-limit', '120'],
-      ['--rate-limit', '120'],
-    ],
+    workers: workers(n, []),
+    idealS: (COINS.length * PER_COIN) / 4,
+  })),
+  // Before issue #12: the limit split by hand, each worker its own (RATE_LIMIT_SCOPE=process).
+  {
+    name: '240/min, 2 workers told 120 each, process scope',
+    range: KEY_RANGE,
+    rateLimit: WINDOW,
+    workers: workers(2, ['--rate-limit', '120', '--set', 'RATE_LIMIT_SCOPE=process']),
+    idealS: (COINS.length * PER_COIN) / 4,
   },
-  { name: '240/min, 2 workers untold', range: HALF_YEAR, rateLimit: WINDOW, workers: [[], []] },
 ];
 
 function crawler(args: string[], databaseUrl: string): ChildProcess {
@@ -102,17 +116,28 @@ async function run(mock: MockApi, scenario: Scenario): Promise<string> {
   await db.drop();
   const ok = records.filter((r) => r.status === 200).length;
   const limited = records.filter((r) => r.status === 429).length;
-  return `| ${scenario.name} | ${jobs} | ${stored} | ${ok} | ${limited} | ${wallS.toFixed(1)} |`;
+  const days = new Set(records.filter((r) => r.status === 200).map((r) => `${r.coinId} ${r.date}`)).size;
+  const pct = records.length ? ((100 * limited) / records.length).toFixed(1) : '0';
+  const ideal = scenario.idealS ? `${(wallS / scenario.idealS).toFixed(2)}x` : '-';
+  return (
+    `| ${scenario.name} | ${jobs} | ${stored} | ${ok} (${ok - days} twice) | ${limited} (${pct} %) | ` +
+    `${wallS.toFixed(1)} | ${ideal} |`
+  );
 }
 
 async function main(): Promise<void> {
   const mock = await startMockApi({ latencyMs: 100 });
   const rows = [
-    '| scenario | jobs | days stored | 200s | 429s | wall s |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| scenario | jobs | days stored | 200s | 429s | wall s | x ideal |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
   ];
+  const only = process.env.SCENARIOS ? new RegExp(process.env.SCENARIOS) : undefined;
   try {
-    for (const scenario of SCENARIOS) rows.push(await run(mock, scenario));
+    for (const scenario of SCENARIOS.filter((s) => !only || only.test(s.name))) {
+      const row = await run(mock, scenario);
+      console.error(row);
+      rows.push(row);
+    }
   } finally {
     await mock.close();
   }

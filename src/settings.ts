@@ -12,6 +12,8 @@ import type { FeedOptions } from './feeds/feed-options';
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 export type ApiPlan = 'public' | 'demo' | 'pro';
 export type ProgressMode = 'auto' | 'on' | 'off';
+/** Who shares a rate limit: every process on the key, through the database, or this process alone. */
+export type RateLimitScope = '' | 'database' | 'process';
 
 export interface Settings {
   /** Name of the bot, used in the User-Agent and in logs. */
@@ -106,6 +108,13 @@ export interface Settings {
    * real API (see the README), else no told limit (the limit is learned from 429 answers).
    */
   RATE_LIMIT: number;
+  /**
+   * `database`: every process with the same API key and host shares one limit through Postgres
+   * (DATABASE_URL): the told rate spread over them, a retry-after seen by one pausing all.
+   * `process`: each process keeps its own. Empty: `database` for `worker` and `schedule`, `process`
+   * for the other commands.
+   */
+  RATE_LIMIT_SCOPE: RateLimitScope;
 
   /**
    * The built-in pipelines and their order (Scrapy's ITEM_PIPELINES_BASE): kept apart so that
@@ -276,6 +285,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   AUTOTHROTTLE_MAX_DELAY: 60,
   AUTOTHROTTLE_TARGET_CONCURRENCY: 1,
   RATE_LIMIT: 0,
+  RATE_LIMIT_SCOPE: '',
 
   ITEM_PIPELINES_BASE: { validate: 100, dedupe: 200, 'json-files': 300, 'postgres-store': null, feed: null },
   ITEM_PIPELINES: {},
@@ -340,6 +350,7 @@ export const ENV_ALIASES: Readonly<Partial<Record<keyof Settings, string | reado
     API_PLAN: 'COINGECKO_API_PLAN',
     DATA_DIR: 'DATA_DIR',
     DATABASE_URL: 'DATABASE_URL',
+    RATE_LIMIT_SCOPE: 'RATE_LIMIT_SCOPE',
     JOB_DIR: 'JOB_DIR',
     LOG_LEVEL: 'LOG_LEVEL',
     LOG_FILE: 'LOG_FILE',

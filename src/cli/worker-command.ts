@@ -10,6 +10,8 @@ import type CronParser from 'cron-parser';
 import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors';
 import { createLogger, flushLogger } from '../core/logger';
+import type { SharedLimit } from '../core/shared-limit';
+import { openSharedLimit } from '../crawler/shared-limit';
 import { jobHandlers } from '../scheduler/job-handlers';
 import type { ScheduleJob } from '../scheduler/jobs';
 import { JobWorker } from '../scheduler/job-worker';
@@ -55,6 +57,16 @@ export async function runWorkerCommand(
 
   const logger = createLogger({ level: settings.LOG_LEVEL, file: settings.LOG_FILE || undefined });
   const boss = await openJobQueue(settings, logger, { schedule });
+  // A worker that can't share the limit takes no job.
+  let sharedLimit: SharedLimit | undefined;
+  try {
+    sharedLimit = runsJobs
+      ? await openSharedLimit(settings, 'database', (message) => logger.warn(message))
+      : undefined;
+  } catch (error) {
+    await boss.stop({ graceful: false });
+    throw error;
+  }
   const signals = stopOnSignals(
     logger,
     runsJobs ? 'taking no new job; the running one stops after its requests in flight' : 'stopping',
@@ -76,11 +88,11 @@ export async function runWorkerCommand(
       );
     }
     if (runsJobs) {
-      logger.info(`worker ready: ${describeShare(settings)}`);
+      logger.info(`worker ready: ${describeShare(settings, sharedLimit)}`);
       await new JobWorker({
         boss,
         schema: settings.QUEUE_SCHEMA,
-        handlers: jobHandlers(boss, settings, sources),
+        handlers: jobHandlers(boss, settings, sources, sharedLimit),
         logger,
         pollInterval: settings.WORKER_POLL_INTERVAL,
         stop: signals.signal,
@@ -99,6 +111,7 @@ export async function runWorkerCommand(
   } finally {
     signals.dispose();
     await boss.stop({ graceful: false });
+    await sharedLimit?.close();
     await flushLogger(logger);
   }
 }
@@ -119,9 +132,12 @@ function checkCron(cronParser: typeof CronParser, settings: Settings): void {
   }
 }
 
-/** This worker's share of the API's rate limit, in words. */
-function describeShare(settings: Settings): string {
-  return settings.RATE_LIMIT
-    ? `at most ${settings.RATE_LIMIT} requests a minute (this worker's share of the plan's limit)`
-    : "the plan's rate limit, or the one learned from 429s (set --rate-limit to this worker's share)";
+/** The API's rate limit this worker keeps, in words. */
+function describeShare(settings: Settings, shared: SharedLimit | undefined): string {
+  const limit = settings.RATE_LIMIT
+    ? `at most ${settings.RATE_LIMIT} requests a minute`
+    : "the plan's rate limit, or the one learned from 429s";
+  return shared
+    ? `${limit}, shared with every worker on the same API key (RATE_LIMIT_SCOPE=database)`
+    : `${limit}, for this worker alone (RATE_LIMIT_SCOPE=process)`;
 }

@@ -521,6 +521,8 @@ export class Engine {
     this.stats.set('ratelimit/paused_seconds', Math.round(throttle.pausedMs() - this.pausedBeforeMs) / 1000);
     const budget = throttle.learnedBudget();
     if (Number.isFinite(budget)) this.stats.set('ratelimit/learned_window_budget', budget);
+    const windowMs = throttle.learnedWindowMs();
+    if (windowMs > 0) this.stats.set('ratelimit/learned_window_seconds', Math.round(windowMs) / 1000);
     const sent = this.stats.count('downloader/request_count');
     if (elapsed > 0)
       this.stats.set('downloader/requests_per_minute', Math.round((sent / elapsed) * 600) / 10);

@@ -15,9 +15,20 @@
  *   retry-after times the next window; if it is admitted, the budget grows by one (the increase).
  *   That sends each window exactly what it admits, with one refusal per window, where probing the
  *   rate upwards a step at a time would spend most of the crawl below the limit.
+ * - A window length, when the server does not say when to come back (Cloudflare's 1015 page has no
+ *   retry-after). An exponential backoff would double past the window's end again and again (60 days
+ *   at 20 per 5 s took 207 s for 15 s of windows). Instead, after the first refusal of a window that
+ *   had admitted requests, one probe at a time goes at short steps (10 % of the time refused so far,
+ *   at least RATE_LIMIT_BACKOFF_BASE), and the first one admitted again tells the window's length:
+ *   the time from the window's first admitted request to it. Later refusals pause until the window
+ *   they hit has that age; a window that turns out longer is learned again the same way. Refusals
+ *   with no admitted request before them (a ban, not a window) still back off exponentially.
+ * - A shared limit (RATE_LIMIT_SCOPE=database): the told spacing is claimed across every process
+ *   on the same key and host, and a retry-after seen by one pauses all (see shared-limit.ts).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AutoThrottle } from './autothrottle';
+import type { SharedHostLimit } from './shared-limit';
 
 export interface HostThrottleOptions {
   /** Told limit in requests per minute; 0 when untold. */
@@ -31,6 +42,8 @@ export interface HostThrottleOptions {
   /** Pause after a 429 without retry-after: base and ceiling in ms (doubled per 429 in a row). */
   backoffBaseMs: number;
   backoffMaxMs: number;
+  /** The limit shared with other processes on the same key and host; absent: this process's own. */
+  shared?: SharedHostLimit;
   random?: () => number;
 }
 
@@ -38,6 +51,8 @@ export interface HostThrottleOptions {
 export interface Ticket {
   epoch: number;
   probe: boolean;
+  /** The request that finds out whether a window refused without retry-after is open again. */
+  reopening?: boolean;
   sentAt: number;
 }
 
@@ -52,12 +67,16 @@ export interface Answer {
 
 const TOLD_RATE_MARGIN = 1.01;
 const MIN_RATE_FACTOR = 1 / 64;
+/** While a window's end is searched for, the next probe waits this share of the time refused so far. */
+const LEARN_STEP_SHARE = 0.1;
 
 export class HostThrottle {
   /** Ms the host spent paused by rate limits (wall time, not summed over requests). */
   pausedMs = 0;
   /** Window budget learned from 429s; Infinity until the first one. */
   budget = Infinity;
+  /** Window length in ms learned from 429s without retry-after (admitted again after it); 0 until then. */
+  windowMs = 0;
   private pausedUntil = 0;
   private lastStartAt = -Infinity;
   private epoch = 0;
@@ -68,6 +87,14 @@ export class HostThrottle {
   private rateLimitsInARow = 0;
   /** The factor of minDelayMs for the gap after the last start (RANDOMIZE_DOWNLOAD_DELAY). */
   private delayFactor = 1;
+  /** When this window's first admitted request was sent (0: none admitted in it yet). */
+  private windowStartAt = 0;
+  /** The window refused without a retry-after: when it started, while its end is being found. */
+  private refusedWindowStartAt = 0;
+  /** Refusals since the last admitted answer came without a retry-after: go one at a time. */
+  private awaitingReopen = false;
+  /** The refused window's end is being searched for in steps (its length is unknown or too short). */
+  private searchingWindowEnd = false;
   private wakeUp: (() => void) | undefined;
   private changed = this.newChange();
 
@@ -78,22 +105,46 @@ export class HostThrottle {
     for (;;) {
       signal?.throwIfAborted();
       const now = Date.now();
-      const waitMs = Math.max(this.pausedUntil, this.lastStartAt + this.spacingMs()) - now;
+      const pausedUntil = Math.max(this.pausedUntil, this.options.shared?.pausedUntil() ?? 0);
+      const waitMs = Math.max(pausedUntil, this.lastStartAt + this.spacingMs()) - now;
       if (waitMs > 0) {
         await sleep(waitMs, undefined, { signal });
         continue;
       }
-      const probe = this.sentInEpoch >= this.budget;
+      const reopening = this.awaitingReopen;
+      const probe = this.sentInEpoch >= this.budget || reopening;
       if (probe && this.probeInFlight) {
         await this.changed;
         continue;
       }
       this.probeInFlight ||= probe;
+      const spacingMs = this.spacingMs();
+      const { shared } = this.options;
+      if (shared && spacingMs > 0) {
+        // The spacing holds across every process on the key: wait for the next free start.
+        try {
+          await shared.claim(spacingMs, signal);
+        } catch (error) {
+          if (probe) this.releaseProbe();
+          throw error;
+        }
+        // A pause that came in meanwhile wins (the start is spent: the shared rate is not exceeded).
+        if (Math.max(this.pausedUntil, shared.pausedUntil()) > Date.now()) {
+          if (probe) this.releaseProbe();
+          continue;
+        }
+      }
+      const sentAt = Date.now();
       this.sentInEpoch += 1;
-      this.lastStartAt = now;
+      this.lastStartAt = shared && spacingMs > 0 ? -Infinity : sentAt;
       if (this.options.randomizeDelay) this.delayFactor = 0.5 + (this.options.random ?? Math.random)();
-      return { epoch: this.epoch, probe, sentAt: now };
+      return { epoch: this.epoch, probe, reopening, sentAt };
     }
+  }
+
+  private releaseProbe(): void {
+    this.probeInFlight = false;
+    this.notify();
   }
 
   /** Wakes requests waiting for a probe's answer (so a stopping crawl can end them). */
@@ -109,25 +160,60 @@ export class HostThrottle {
 
     if (answer.rateLimited) {
       this.rateLimitsInARow += 1;
-      this.pause(answer.retryAfterMs ?? this.backoffMs());
-      if (ticket.epoch === this.epoch) {
+      const told = answer.retryAfterMs !== undefined;
+      if (ticket.epoch === this.epoch && (told || this.admittedInEpoch > 0)) {
         // The first refusal of this window: it admitted what we counted, no more.
         if (this.options.rateLimitPerMinute > 0) {
           this.rateFactor = Math.max(MIN_RATE_FACTOR, this.rateFactor / 2);
         } else {
           this.budget = Math.max(1, this.admittedInEpoch);
         }
+        this.refusedWindowStartAt = told ? 0 : this.windowStartAt;
         this.epoch += 1;
         this.sentInEpoch = 0;
         this.admittedInEpoch = 0;
+        this.windowStartAt = 0;
       }
+      // Without a retry-after, nobody knows when the window reopens: one request finds out.
+      this.awaitingReopen = !told;
+      if (told) this.searchingWindowEnd = false;
+      const waitMs = answer.retryAfterMs ?? this.untoldPauseMs();
+      this.pause(waitMs);
+      this.options.shared?.pause(Date.now() + waitMs);
     } else {
       this.rateLimitsInARow = 0;
-      if (ticket.epoch === this.epoch) this.admittedInEpoch += 1;
-      if (ticket.probe) this.budget += 1;
+      if (ticket.epoch === this.epoch) {
+        if (this.admittedInEpoch === 0) this.windowStartAt = ticket.sentAt;
+        this.admittedInEpoch += 1;
+      }
+      if (ticket.probe && !ticket.reopening) this.budget += 1;
+      if (ticket.reopening && this.searchingWindowEnd && this.refusedWindowStartAt > 0) {
+        // Admitted again: the window that refused lasted until now.
+        this.windowMs = ticket.sentAt - this.refusedWindowStartAt;
+      }
+      if (ticket.reopening) {
+        this.awaitingReopen = false;
+        this.searchingWindowEnd = false;
+      }
       this.rateFactor = Math.min(1, this.rateFactor + 0.05);
     }
     this.notify();
+  }
+
+  /**
+   * The pause after a refusal without retry-after: until the refused window is as old as the learned
+   * length; while that length is unknown (or proved too short), a step of 10 % of the time refused so
+   * far; and when no request was ever admitted (no window to measure), the exponential backoff.
+   */
+  private untoldPauseMs(): number {
+    const { backoffBaseMs, backoffMaxMs } = this.options;
+    if (this.refusedWindowStartAt === 0) return this.backoffMs();
+    const now = Date.now();
+    const windowEnd = this.refusedWindowStartAt + this.windowMs;
+    if (this.windowMs > 0 && windowEnd > now && !this.searchingWindowEnd) return windowEnd - now;
+    this.searchingWindowEnd = true;
+    const refusedForMs = now - this.refusedWindowStartAt;
+    return Math.min(backoffMaxMs, Math.max(backoffBaseMs, refusedForMs * LEARN_STEP_SHARE));
   }
 
   /** Ms between request starts now: the told rate (after decreases), AutoThrottle, DOWNLOAD_DELAY. */

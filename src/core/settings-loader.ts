@@ -44,6 +44,8 @@ const CHECKS: Partial<Record<SettingName, (value: unknown) => string | undefined
   AUTOTHROTTLE_MAX_DELAY: numberAtLeast(0),
   AUTOTHROTTLE_TARGET_CONCURRENCY: numberAbove(0),
   RATE_LIMIT: numberAtLeast(0),
+  RATE_LIMIT_SCOPE: (scope) =>
+    ['', 'database', 'process'].includes(scope as string) ? undefined : 'expected database or process',
   RETRY_HTTP_CODES: (codes) =>
     (codes as number[]).every((c) => Number.isInteger(c) && c >= 100 && c <= 599)
       ? undefined

@@ -4,16 +4,21 @@
 import type { Settings } from '../settings';
 import { AutoThrottle } from './autothrottle';
 import { HostThrottle } from './host-throttle';
+import type { SharedLimit } from './shared-limit';
 
 export class Throttle {
   private readonly hosts = new Map<string, HostThrottle>();
   /** Makes a host's AutoThrottle; set by the `autothrottle` extension (AUTOTHROTTLE_ENABLED). */
   private autoThrottleFor: ((host: string) => AutoThrottle) | undefined;
 
-  /** `rateLimitPerMinute`: the told limit (RATE_LIMIT, or the spider's preset); 0 when untold. */
+  /**
+   * `rateLimitPerMinute`: the told limit (RATE_LIMIT, or the spider's preset); 0 when untold.
+   * `shared`: the limit shared with other processes (RATE_LIMIT_SCOPE=database); absent: this process's.
+   */
   constructor(
     private readonly settings: Settings,
     readonly rateLimitPerMinute: number,
+    readonly shared?: SharedLimit,
   ) {}
 
   /**
@@ -35,6 +40,7 @@ export class Throttle {
         autoThrottle: this.autoThrottleFor?.(host),
         backoffBaseMs: settings.RATE_LIMIT_BACKOFF_BASE * 1000,
         backoffMaxMs: settings.RATE_LIMIT_BACKOFF_MAX * 1000,
+        shared: this.shared?.forHost(host),
       });
       this.hosts.set(host, throttle);
     }
@@ -49,6 +55,12 @@ export class Throttle {
   /** The smallest window budget learned on any host (Infinity when none was learned). */
   learnedBudget(): number {
     return Math.min(Infinity, ...[...this.hosts.values()].map((host) => host.budget));
+  }
+
+  /** The shortest window length learned on any host, in ms (0 when none was learned). */
+  learnedWindowMs(): number {
+    const learned = [...this.hosts.values()].map((host) => host.windowMs).filter((ms) => ms > 0);
+    return learned.length ? Math.min(...learned) : 0;
   }
 
   wakeAll(): void {

@@ -10,6 +10,7 @@ import { enabledExtensions, ExtensionFactory } from '../core/extension';
 import { DownloaderMiddlewareFactory, DownloaderMiddlewareManager } from '../core/downloader-middleware';
 import { PipelineChain, PipelineFactory } from '../core/pipeline';
 import { SettingsSources } from '../core/settings-loader';
+import type { SharedLimit } from '../core/shared-limit';
 import type { Spider, SpiderClass } from '../core/spider';
 import { GivenArgument, readArguments } from '../core/spider-arguments';
 import { openPriceStore } from '../db/open-store';
@@ -19,6 +20,7 @@ import { DATABASE_PIPELINES, PIPELINES, PipelineServices } from '../pipelines';
 import type { CrawlSettings } from '../settings';
 import { findSpider, SPIDERS } from '../spiders';
 import { crawlSettings } from './crawl-settings';
+import { openSharedLimit } from './shared-limit';
 import { StoredItemsView } from './stored-items';
 
 export interface PreparedCrawl {
@@ -36,6 +38,8 @@ export interface PreparedCrawl {
   storage: string[];
   /** The log, for the database's retry messages; set by the command once it exists. */
   logger: { current?: Logger };
+  /** The rate limit shared with other processes (RATE_LIMIT_SCOPE=database); absent: this crawl's own. */
+  sharedLimit?: SharedLimit;
   close(): Promise<void>;
 }
 
@@ -56,10 +60,17 @@ export function spiderClassNamed(name: string): SpiderClass {
   throw new UsageError(`--spider ${JSON.stringify(name)}: unknown spider (known: ${known})`);
 }
 
+/** What the caller already holds for the crawl. */
+export interface OpenCrawlOptions {
+  /** A shared rate limit kept across crawls (a worker's); default: opened here if RATE_LIMIT_SCOPE=database. */
+  sharedLimit?: SharedLimit;
+}
+
 /** Checks the request against the spider's declarations and opens what the crawl needs. */
 export async function openCrawl(
   { spiderName, args, force }: CrawlRequest,
   sources: SettingsSources,
+  options: OpenCrawlOptions = {},
 ): Promise<PreparedCrawl> {
   const spiderClass = spiderClassNamed(spiderName);
   const values = readArguments(spiderName, spiderClass.spiderArguments ?? [], args);
@@ -82,6 +93,22 @@ export async function openCrawl(
     services.database = { store: opened.store, description: opened.description };
     closeDatabase = () => opened.dataSource.destroy();
   }
+  let sharedLimit = options.sharedLimit;
+  let closeSharedLimit = async () => {};
+  try {
+    if (!sharedLimit) {
+      sharedLimit = await openSharedLimit(settings, 'process', (message) => logger.current?.warn(message));
+      const opened = sharedLimit;
+      if (opened) closeSharedLimit = () => opened.close();
+    }
+  } catch (error) {
+    await closeDatabase();
+    throw error;
+  }
+  const close = async () => {
+    await closeSharedLimit();
+    await closeDatabase();
+  };
   try {
     const pipelines = PipelineChain.fromSettings(registry, settings, services);
     const stored = new StoredItemsView(pipelines, Boolean(force));
@@ -96,11 +123,12 @@ export async function openCrawl(
       skipped: stored.skipped,
       storage: pipelines.describeStorage(),
       logger,
-      close: closeDatabase,
+      sharedLimit,
+      close,
     };
   } catch (error) {
     // A worker opens a crawl per job: a job that fails here must not leave its connection open.
-    await closeDatabase();
+    await close();
     throw error;
   }
 }

@@ -51,7 +51,7 @@ export async function runCrawl(
   const rateLimit = settings.RATE_LIMIT || spider.rateLimitPreset();
   let throttle = throttles?.get(rateLimit);
   if (!throttle) {
-    throttle = new Throttle(settings, rateLimit);
+    throttle = new Throttle(settings, rateLimit, crawl.sharedLimit);
     throttles?.set(rateLimit, throttle);
   }
   const signals = new Signals(logger);
@@ -79,6 +79,12 @@ export async function runCrawl(
   try {
     logger.debug(`settings: ${JSON.stringify(describeSettings(settings))}`);
     logger.info(`storing to ${crawl.storage.join(' and ') || 'nothing (no storing pipeline enabled)'}`);
+    if (crawl.sharedLimit) {
+      const processes = await crawl.sharedLimit.processes();
+      logger.info(
+        `rate limit shared through the database by ${processes} process${processes === 1 ? '' : 'es'} on this API key`,
+      );
+    }
     const result = await engine.run({
       spider,
       itemTypes: spiderClass.itemTypes,

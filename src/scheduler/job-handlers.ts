@@ -6,6 +6,7 @@
 import type PgBoss from 'pg-boss';
 import type { Logger } from 'winston';
 import type { SettingsSources } from '../core/settings-loader';
+import type { SharedLimit } from '../core/shared-limit';
 import type { Throttle } from '../core/throttle';
 import { CrawlRequest, openCrawl } from '../crawler/open-crawl';
 import { runCrawl } from '../crawler/run-crawl';
@@ -47,17 +48,21 @@ export interface JobContext {
 /** Runs a job; the output is kept with the job. Throwing fails it (retried after JOB_RETRY_DELAY). */
 export type JobHandler = (job: PgBoss.JobWithMetadata<unknown>, context: JobContext) => Promise<object>;
 
-/** `settings` as the worker resolved them; `sources` to resolve each job's with its spider's own. */
+/**
+ * `settings` as the worker resolved them; `sources` to resolve each job's with its spider's own;
+ * `sharedLimit`: the rate limit the worker shares with the others (RATE_LIMIT_SCOPE=database).
+ */
 export function jobHandlers(
   boss: PgBoss,
   settings: Settings,
   sources: SettingsSources,
+  sharedLimit?: SharedLimit,
 ): Record<QueueName, JobHandler> {
   // One throttle per rate limit for all of this worker's jobs: its share of the API's limit holds
   // from one job to the next, and a limit learned from 429s is not learned again per job.
   const throttles = new Map<number, Throttle>();
   const crawlJob = (request: CrawlRequest, context: JobContext) =>
-    runCrawlJob(request, sources, throttles, context);
+    runCrawlJob(request, sources, throttles, context, sharedLimit);
   return {
     [QUEUES.schedule]: async (job) => {
       const { coins = settings.DAILY_COINS, date = utcDayOf(job.createdOn) } = job.data as ScheduleJob;
@@ -82,8 +87,9 @@ async function runCrawlJob(
   sources: SettingsSources,
   throttles: Map<number, Throttle>,
   { logger, stop }: JobContext,
+  sharedLimit: SharedLimit | undefined,
 ): Promise<CrawlJobOutput> {
-  const crawl = await openCrawl(request, sources);
+  const crawl = await openCrawl(request, sources, { sharedLimit });
   try {
     const { result, complete, skipped, itemsStored } = await runCrawl(crawl, {
       logger,

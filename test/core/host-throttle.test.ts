@@ -1,5 +1,6 @@
 import { AutoThrottle } from '../../src/core/autothrottle';
 import { HostThrottle, Ticket } from '../../src/core/host-throttle';
+import { SlidingWindowLimiter } from '../mock-api/rate-limiter';
 
 function throttle(
   rateLimitPerMinute = 0,
@@ -86,6 +87,31 @@ describe('HostThrottle', () => {
       expect(host.pausedMs - before).toBeGreaterThanOrEqual(expected - 5);
       expect(host.pausedMs - before).toBeLessThanOrEqual(expected + 5);
     }
+  });
+
+  it('learns the length of a window that refuses without retry-after, then pauses just that long', async () => {
+    // The mock's limiter: 3 requests per second, refusals without retry-after (Cloudflare's 1015 page).
+    // A second is long beside a loaded machine's timer jitter, so the counts below hold under load.
+    const server = new SlidingWindowLimiter(3, 1000);
+    const host = throttle(0, { backoffBaseMs: 50, backoffMaxMs: 5000 });
+    const answers: { admitted: boolean; windowMs: number }[] = [];
+    for (let i = 0; i < 36; i++) {
+      const ticket = await host.acquire();
+      const { admitted: ok } = server.admit();
+      host.release(ticket, ok ? admitted : { rateLimited: true, ok: false });
+      answers.push({ admitted: ok, windowMs: host.windowMs });
+    }
+    expect(host.budget).toBe(3);
+    // Found in steps of 10 % of the time refused (at least the 50 ms base): at most a step over.
+    expect(host.windowMs).toBeGreaterThanOrEqual(1000);
+    expect(host.windowMs).toBeLessThan(1200);
+    // Once learned, each window sends its 3 and one probe, refused: 1 refusal in 4, not a backoff
+    // that doubles past the window's end.
+    const learnedAt = answers.findIndex((answer) => answer.windowMs > 0);
+    const after = answers.slice(learnedAt + 1);
+    expect(after.filter((answer) => !answer.admitted).length).toBeLessThanOrEqual(
+      Math.ceil(after.length / 4),
+    );
   });
 
   it('stops waiting when the crawl aborts', async () => {

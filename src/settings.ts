@@ -31,6 +31,11 @@ export interface Settings {
   /** Most requests in flight at once (Scrapy's CONCURRENT_REQUESTS). */
   CONCURRENT_REQUESTS: number;
   /**
+   * Most items of one answer in the pipelines at once (Scrapy's CONCURRENT_ITEMS): a store can commit
+   * them together, and a 365-item answer does not open 365 files at once.
+   */
+  CONCURRENT_ITEMS: number;
+  /**
    * Start requests read ahead of the crawl: the spider's `startRequests()` is read this many at a time,
    * the next batch once fewer than half of one wait in line, so memory does not grow with the crawl.
    */
@@ -244,6 +249,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   API_PLAN: 'public',
 
   CONCURRENT_REQUESTS: 8,
+  CONCURRENT_ITEMS: 100,
   START_REQUESTS_BATCH: 1000,
   CONCURRENT_REQUESTS_PER_DOMAIN: 0,
   RANDOMIZE_DOWNLOAD_DELAY: true,

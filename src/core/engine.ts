@@ -279,8 +279,9 @@ export class Engine {
     const feeder = this.feeder as StartFeeder;
     if (feeder.failed) this.crawler?.stop('the start requests failed'); // thrown by run() once stopped
     if (feeder.exhausted || this.stopping.signal.aborted) return false;
-    const inLine = this.requestCount - this.done;
-    if (inLine < feeder.batchSize / 2) feeder.feedInBackground();
+    const wanted = () =>
+      this.requestCount - this.done < feeder.batchSize / 2 && !this.stopping.signal.aborted;
+    if (wanted()) feeder.feedInBackground(wanted);
     return true;
   }
 
@@ -480,19 +481,24 @@ export class Engine {
     let passed = 0;
     let dropped = 0;
     const requests: Request[] = [];
-    const items: Promise<'passed' | 'dropped'>[] = [];
+    const items: { item: object; type: ItemType }[] = [];
     for (const value of output) {
       if ('request' in value) requests.push(value.request);
-      // A response's items go through the pipelines together, not one after the other: a storing
-      // pipeline can then commit them in one transaction (a market-chart answer is 365 items).
-      else items.push(this.processItem(value.item, value.type, context, request));
+      else items.push(value);
     }
-    const outcomes = await Promise.allSettled(items);
-    for (const outcome of outcomes) {
-      if (outcome.status === 'rejected') throw outcome.reason;
-      if (outcome.value === 'passed') passed += 1;
-      else dropped += 1;
-    }
+    // An answer's items go through the pipelines together, CONCURRENT_ITEMS at a time, not one after
+    // the other: a storing pipeline can then commit them in one transaction (a market chart is 365).
+    let next = 0;
+    const worker = async () => {
+      while (next < items.length) {
+        const { item, type } = items[next++];
+        if ((await this.processItem(item, type, context, request)) === 'passed') passed += 1;
+        else dropped += 1;
+      }
+    };
+    const workers = Math.min(items.length, this.options.settings.CONCURRENT_ITEMS);
+    const outcomes = await Promise.allSettled(Array.from({ length: workers }, worker));
+    for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
     if (requests.length) await this.enqueue(requests, 'callback');
     this.done += 1;
     if (this.signals.listening('requestFinished')) {

@@ -180,6 +180,9 @@ export class HostThrottle {
       const waitMs = answer.retryAfterMs ?? this.untoldPauseMs();
       this.pause(waitMs);
       this.options.shared?.pause(Date.now() + waitMs);
+    } else if (ticket.reopening && !answer.ok) {
+      // A reopening probe that failed (an error, a timeout, a stop) says nothing about the window:
+      // the next probe finds out.
     } else {
       this.rateLimitsInARow = 0;
       if (ticket.epoch === this.epoch) {

@@ -24,6 +24,7 @@ const CHECKS: Partial<Record<SettingName, (value: unknown) => string | undefined
       : 'expected debug, info, warn (or warning), error or critical, in any case',
   PROGRESS_BAR: oneOf('auto', 'on', 'off'),
   CONCURRENT_REQUESTS: integerAtLeast(1),
+  CONCURRENT_ITEMS: integerAtLeast(1),
   START_REQUESTS_BATCH: integerAtLeast(1),
   DOWNLOAD_TIMEOUT: numberAbove(0),
   RETRY_TIMES: integerAtLeast(0),

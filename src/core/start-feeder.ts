@@ -26,9 +26,9 @@ export class StartFeeder {
     this.values = values[Symbol.asyncIterator]();
   }
 
-  /** Whether every start value has been read (or reading them failed). */
+  /** Whether every start value has been read and placed (or reading them failed). */
   get exhausted(): boolean {
-    return this.done;
+    return this.done && !this.running;
   }
 
   /** Reads and places the next batch; resolves once it is placed. */
@@ -37,10 +37,19 @@ export class StartFeeder {
     return this.running;
   }
 
-  /** Feeds the next batch in the background unless one is on its way or all were read. */
-  feedInBackground(): void {
+  /**
+   * Feeds batches in the background while `wanted()` says more are wanted, unless a feed is on its
+   * way or all were read. Batch after batch, not one per call: a resumed crawl whose start requests
+   * are mostly done (each batch adds few) catches up at once instead of a batch per engine poll.
+   */
+  feedInBackground(wanted: () => boolean): void {
     if (this.done || this.running) return;
-    this.feed().catch(() => undefined); // kept in `failure`, thrown by check()
+    const loop = async (): Promise<void> => {
+      do await this.readBatch();
+      while (!this.done && wanted());
+    };
+    this.running = loop().finally(() => (this.running = undefined));
+    this.running.catch(() => undefined); // kept in `failure`, thrown by check()
   }
 
   /** Whether reading or placing a batch threw (then `check()` throws it). */

@@ -23,10 +23,10 @@ export interface RunCrawlOptions {
   /** What to do after a stopped crawl, for the summary. */
   resumeHint: string;
   /**
-   * Throttles kept across crawls, by rate limit: a worker passes the same map to all its jobs, so
-   * its rate limit holds between them too. Default: the crawl's own throttle.
+   * Throttles kept across crawls, by rate limit and throttle settings (throttleKey): a worker passes
+   * the same map to all its jobs, so its rate limit holds between them too. Default: the crawl's own.
    */
-  throttles?: Map<number, Throttle>;
+  throttles?: Map<string, Throttle>;
   /** The level of the stats dump (default info). */
   statsLevel?: 'info' | 'debug';
 }
@@ -41,6 +41,21 @@ export interface CrawlOutcome {
   itemsStored: number;
 }
 
+/** Jobs share a throttle when they would build the same one: same rate limit, same throttle settings. */
+function throttleKey(settings: PreparedCrawl['settings'], rateLimit: number): string {
+  return JSON.stringify([
+    rateLimit,
+    settings.DOWNLOAD_DELAY,
+    settings.RANDOMIZE_DOWNLOAD_DELAY,
+    settings.RATE_LIMIT_BACKOFF_BASE,
+    settings.RATE_LIMIT_BACKOFF_MAX,
+    settings.AUTOTHROTTLE_ENABLED,
+    settings.AUTOTHROTTLE_START_DELAY,
+    settings.AUTOTHROTTLE_MAX_DELAY,
+    settings.AUTOTHROTTLE_TARGET_CONCURRENCY,
+  ]);
+}
+
 export async function runCrawl(
   crawl: PreparedCrawl,
   { logger, progress, stopSignal, resumeHint, throttles, statsLevel = 'info' }: RunCrawlOptions,
@@ -49,10 +64,11 @@ export async function runCrawl(
   crawl.logger.current = logger;
   const stats = new StatsCollector();
   const rateLimit = settings.RATE_LIMIT || spider.rateLimitPreset();
-  let throttle = throttles?.get(rateLimit);
+  const key = throttleKey(settings, rateLimit);
+  let throttle = throttles?.get(key);
   if (!throttle) {
     throttle = new Throttle(settings, rateLimit, crawl.sharedLimit);
-    throttles?.set(rateLimit, throttle);
+    throttles?.set(key, throttle);
   }
   const signals = new Signals(logger);
   // The spider asks "already stored?" while the crawl runs (as it finds what to ask for): counted
@@ -93,7 +109,11 @@ export async function runCrawl(
     logCrawlSummary(result, logger, { skipped: crawl.skipped.count, resumeHint });
     return {
       result,
-      complete: result.failures.length === 0 && result.lostItems === 0 && !result.stoppedBy,
+      complete:
+        result.failures.length === 0 &&
+        result.lostItems === 0 &&
+        !result.stoppedBy &&
+        !result.stats['requests_not_run_count'],
       skipped: crawl.skipped.count,
       itemsStored: Number(result.stats['item_scraped_count'] ?? 0),
     };

@@ -4,7 +4,9 @@
  * URL, body hash: never a header, so never the API key), and the same request is answered from it
  * afterwards without going to the network, or through the throttle. The dummy policy: any cached
  * answer is good until HTTPCACHE_EXPIRATION_SECS (0: forever). Not cached: a 429, a 5xx (transient,
- * and retried), HTTPCACHE_IGNORE_HTTP_CODES, network errors (no answer at all). An entry holds the
+ * and retried), HTTPCACHE_IGNORE_HTTP_CODES, network errors (no answer at all); and an answer the
+ * callback turned away (a rate-limit body under another status, a malformed body: RateLimited,
+ * RetryRequest) is removed again, or every later run would replay it. An entry holds the
  * answer only (URL, status, headers less the spider's secret ones, body), written atomically, so a
  * killed crawl leaves whole entries or none. Stats `httpcache/hit`, `httpcache/miss`, `httpcache/store`.
  */
@@ -13,6 +15,7 @@ import { promises as fs } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import type { DownloaderMiddleware, DownloaderMiddlewareFactory } from '../core/downloader-middleware';
+import { RateLimited, RetryRequest } from '../core/errors';
 import { Request, requestFingerprint } from '../core/request';
 import { Response } from '../core/response';
 import type { StatsCollector } from '../core/stats';
@@ -92,6 +95,13 @@ export class HttpCacheMiddleware implements DownloaderMiddleware {
     await writeFileAtomic(path, JSON.stringify(entry));
     this.options.stats.inc('httpcache/store');
     return response;
+  }
+
+  /** The callback turned the answer away (RateLimited, RetryRequest): it must not be replayed. */
+  async processException(request: Request, error: unknown): Promise<undefined> {
+    if (!(error instanceof RateLimited || error instanceof RetryRequest)) return undefined;
+    await fs.rm(this.pathOf(request), { force: true });
+    return undefined;
   }
 
   /** `<dir>/<2 hex>/<sha1 of the fingerprint>.json`: the first two digits keep folders small. */

@@ -60,7 +60,7 @@ export function jobHandlers(
 ): Record<QueueName, JobHandler> {
   // One throttle per rate limit for all of this worker's jobs: its share of the API's limit holds
   // from one job to the next, and a limit learned from 429s is not learned again per job.
-  const throttles = new Map<number, Throttle>();
+  const throttles = new Map<string, Throttle>();
   const crawlJob = (request: CrawlRequest, context: JobContext) =>
     runCrawlJob(request, sources, throttles, context, sharedLimit);
   return {
@@ -85,7 +85,7 @@ export function jobHandlers(
 async function runCrawlJob(
   request: CrawlRequest,
   sources: SettingsSources,
-  throttles: Map<number, Throttle>,
+  throttles: Map<string, Throttle>,
   { logger, stop }: JobContext,
   sharedLimit: SharedLimit | undefined,
 ): Promise<CrawlJobOutput> {

@@ -8,6 +8,7 @@ import { readdirSync } from 'node:fs';
 import winston from 'winston';
 import type { DownloaderMiddleware } from '../../src/core/downloader-middleware';
 import { Engine } from '../../src/core/engine';
+import { RetryRequest } from '../../src/core/errors';
 import { HostThrottle } from '../../src/core/host-throttle';
 import { defineItemType } from '../../src/core/item';
 import { ItemPipeline, PipelineChain } from '../../src/core/pipeline';
@@ -92,6 +93,8 @@ function spiderClass(
       return paths.map((path) => new Request({ url: `${origin}${path}` }));
     }
     parse(response: Response) {
+      // An answer the callback turns away, as a spider does with a malformed body.
+      if (response.url.endsWith('/turned-away')) throw new RetryRequest('malformed_body');
       return [{ url: response.url, body: response.text }];
     }
   } as unknown as SpiderClass;
@@ -205,6 +208,21 @@ test('the HTTP cache keeps neither a 429 nor an ignored status, and answers the 
   expect(server.received.map((r) => r.url)).toEqual(['/missing']);
   expect(second.result.stats['httpcache/hit']).toBe(2);
   expect(second.items.map((item) => item.body).sort()).toEqual(['/kept', '/limited']);
+});
+
+test('the HTTP cache drops an answer the callback turned away: the next run asks again', async () => {
+  const dir = tempDir();
+  const settings = ['HTTPCACHE_ENABLED=true', `HTTPCACHE_DIR=${dir}`, 'RETRY_TIMES=1'];
+  const first = await crawl(spiderClass(['/turned-away', '/kept'], {}), settings);
+  expect(first.items.map((item) => item.body)).toEqual(['/kept']);
+  expect(server.received.filter((r) => r.url === '/turned-away')).toHaveLength(2);
+  expect(readdirSync(dir, { recursive: true }).filter((name) => String(name).endsWith('.json'))).toHaveLength(
+    1,
+  );
+
+  server.received.splice(0);
+  await crawl(spiderClass(['/turned-away', '/kept'], {}), settings);
+  expect(server.received.map((r) => r.url)).toEqual(['/turned-away', '/turned-away']);
 });
 
 test('CONCURRENT_REQUESTS_PER_DOMAIN caps the downloads in flight to one host', async () => {

@@ -80,6 +80,7 @@ export class PriceStore {
         await runner.startTransaction();
         try {
           await loadStaging(runner, this.loader, unique, this.fullResponse);
+          await lockMonths(runner);
           const changed = await upsertFromStaging(runner);
           await runner.commitTransaction();
           return changed;
@@ -123,6 +124,26 @@ export class PriceStore {
       }
     }
   }
+}
+
+/**
+ * Locks each (coin, month) of the staged days until the transaction ends, in one fixed order (so two
+ * writers never deadlock). Without it, two writers of days of one month (a daily job beside a
+ * backfill, or two backfill chunks that share a month) would each recompute the month from what it
+ * sees, and the later one, blind to the other's uncommitted days, would leave the month wrong. The
+ * upsert is a statement of its own, after the lock: it sees what the writer before it committed.
+ */
+async function lockMonths(runner: QueryRunner): Promise<void> {
+  await runner.query(
+    `DO $$
+     DECLARE m record;
+     BEGIN
+       FOR m IN SELECT DISTINCT coin_id, date_trunc('month', date)::date AS first_day
+                  FROM ${STAGING_TABLE} ORDER BY 1, 2 LOOP
+         PERFORM pg_advisory_xact_lock(hashtext('coingecko_month'), hashtext(m.coin_id || ' ' || m.first_day));
+       END LOOP;
+     END $$`,
+  );
 }
 
 /**

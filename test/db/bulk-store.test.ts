@@ -127,6 +127,22 @@ describe('on the machine Postgres', () => {
     await db.drop();
   });
 
+  it('four writers of days of one month at once leave the month equal to min/max over its days', async () => {
+    const stores = [0, 1, 2, 3].map(() => new PriceStore(dataSource, { times: 3, maxBackoffMs: 100 }));
+    // Four writers, each a different day of the same months, the lowest price last in each: a month
+    // recomputed without another writer's uncommitted day would miss a minimum or a maximum.
+    const items = Array.from({ length: 120 }, (_, i) => day('race', i, 1000 - i * ((i % 7) - 3)));
+    await Promise.all(
+      stores.map((store, w) =>
+        (async () => {
+          for (let i = w; i < items.length; i += 8) await store.saveDays([items[i], items[i + 4]]);
+        })(),
+      ),
+    );
+    const months = (await monthRows(dataSource)).filter((row) => row.coin_id === 'race');
+    expect(months).toEqual(expectedMonths(items));
+  });
+
   it('DB_FULL_RESPONSE=false: new rows without the payload; a stored payload is kept; months still right', async () => {
     const withPayload = new PriceStore(dataSource, { times: 0, maxBackoffMs: 0 });
     const without = new PriceStore(dataSource, { times: 0, maxBackoffMs: 0 }, { fullResponse: false });

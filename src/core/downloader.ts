@@ -12,7 +12,6 @@ import { DownloaderMiddlewareFactory, DownloaderMiddlewareManager } from './down
 import { HostSlots } from './host-slots';
 import { RequestRunner } from './request-runner';
 import type { Spider } from './spider';
-import type { Response } from './response';
 import type { StatsCollector } from './stats';
 import type { Throttle } from './throttle';
 
@@ -24,8 +23,6 @@ export interface DownloaderOptions {
   throttle: Throttle;
   stats: StatsCollector;
   logger: Logger;
-  /** Told of every answer the middlewares let through, before its callback (see RequestRunnerOptions). */
-  onResponse?: (response: Response) => void;
 }
 
 export interface Downloader {
@@ -43,7 +40,6 @@ export function openDownloader({
   throttle,
   stats,
   logger,
-  onResponse,
 }: DownloaderOptions): Downloader {
   const middlewares = DownloaderMiddlewareManager.fromSettings(registry, settings, { spider, stats, logger });
   const handler = createDownloadHandler(settings);
@@ -55,7 +51,6 @@ export function openDownloader({
     slots: new HostSlots(settings.CONCURRENT_REQUESTS_PER_DOMAIN),
     stats,
     logger,
-    onResponse,
   });
   return {
     runner,

@@ -49,11 +49,6 @@ export interface RequestRunnerOptions {
   slots: HostSlots;
   stats: StatsCollector;
   logger: Logger;
-  /**
-   * Told of every answer that comes out of the middleware chain, before its callback reads it (the
-   * place for a `responseReceived` signal). Optional.
-   */
-  onResponse?: (response: Response) => void;
 }
 
 /** The chain's context, plus the attempt's throttle ticket (which the middlewares need not see). */
@@ -129,7 +124,6 @@ export class RequestRunner {
         return this.failure(error, context);
       }
       while (result instanceof Response) {
-        this.options.onResponse?.(result);
         try {
           return await handle(result, original);
         } catch (error) {

@@ -37,7 +37,8 @@ export interface Settings {
   CONCURRENT_ITEMS: number;
   /**
    * Start requests read ahead of the crawl: the spider's `startRequests()` is read this many at a time,
-   * the next batch once fewer than half of one wait in line, so memory does not grow with the crawl.
+   * the next batch once fewer than half of one wait in line: a long crawl starts at once, and only a
+   * window of its start requests is held in memory.
    */
   START_REQUESTS_BATCH: number;
   /** Most downloads in flight to one host (Scrapy's CONCURRENT_REQUESTS_PER_DOMAIN). 0: no limit but CONCURRENT_REQUESTS. */

@@ -16,7 +16,7 @@
  *   persists its request locks, which would hide a killed crawl's in-flight requests for the lock time.)
  * - Start requests are read as the queue drains (StartFeeder), START_REQUESTS_BATCH at a time; a
  *   resumed crawl reads them all again and the queue skips those done. Without a job dir a handled
- *   request is dropped from the queue's memory: a long crawl's memory does not grow with its length.
+ *   request is dropped from the queue's memory (Crawlee's cache of seen keys still dedupes it).
  */
 import { BasicCrawler, Configuration, log as crawleeLog, LogLevel, RequestQueueV1 } from '@crawlee/basic';
 import { randomUUID } from 'node:crypto';

@@ -10,25 +10,21 @@
  * - Crawlee's autoscaled pool starts at minConcurrency and grows slowly; min = max =
  *   CONCURRENT_REQUESTS makes it run at the set value from the first request.
  * - With JOB_DIR the queue lives on disk there and is not purged: a stopped or killed crawl picks up
- *   where it was, with the requests its callbacks had found. The queue marks a request handled once
- *   it has finished; a request that failed leaves a record in a second queue beside it, and is put
- *   back in line when the crawl runs again. (Crawlee's v1 queue: the v2 queue
- *   persists its request locks, which would hide a killed crawl's in-flight requests for the lock time.)
+ *   where it was, with the requests its callbacks had found; a request that failed is put back in
+ *   line when the crawl runs again (CrawlQueue).
  * - Start requests are read as the queue drains (StartFeeder), START_REQUESTS_BATCH at a time; a
- *   resumed crawl reads them all again and the queue skips those done. Without a job dir a handled
- *   request is dropped from the queue's memory (Crawlee's cache of seen keys still dedupes it).
+ *   resumed crawl reads them all again and the queue skips those done.
  */
-import { BasicCrawler, Configuration, log as crawleeLog, LogLevel, RequestQueueV1 } from '@crawlee/basic';
-import { randomUUID } from 'node:crypto';
-import { MemoryStorage } from '@crawlee/memory-storage';
+import { BasicCrawler, log as crawleeLog, LogLevel } from '@crawlee/basic';
 import type { Logger } from 'winston';
 import type { CrawlSettings, Settings } from '../settings';
+import { CrawlQueue, QueuedRequestData } from './crawl-queue';
 import type { FailureScope } from './errors';
 import { openDownloader } from './downloader';
 import type { DownloaderMiddlewareFactory } from './downloader-middleware';
 import type { ItemType } from './item';
 import type { PipelineChain, PipelineContext } from './pipeline';
-import { Request, RequestData } from './request';
+import { Request } from './request';
 import { RequestOutcome, RequestRunner } from './request-runner';
 import { Signals } from './signals';
 import type { Spider } from './spider';
@@ -85,24 +81,7 @@ export interface SpiderRun {
   rateLimitPerMinute: number;
 }
 
-/** What the queue keeps of a request besides its URL (JSON only: it may be written to JOB_DIR). */
-interface QueuedRequestData {
-  request: RequestData;
-  /** Why it failed, when it did: such a request is put back in line by the next run. */
-  failed?: string;
-}
-
 const INTERRUPTED = 'interrupted before it finished';
-/**
- * Without a job dir, a handled request is dropped from the queue's storage this many finished requests
- * later (Crawlee marks it handled just after its handler returns). Crawlee's cache of the keys it has
- * seen still filters a duplicate of it; the request itself no longer holds memory.
- */
-const FORGET_AFTER = 64;
-/** What the job dir's `failed` queue keeps of a failed request: which request to put back in line. */
-interface FailedRecord {
-  id: string;
-}
 
 export class Engine {
   private readonly stats: StatsCollector;
@@ -113,12 +92,7 @@ export class Engine {
   private readonly stopping = new AbortController();
   private crawler: BasicCrawler | undefined;
   private throttle: Throttle | undefined;
-  private queue: RequestQueueV1 | undefined;
-  /**
-   * With a job dir, a second queue where each failed request leaves a record (one, added once), so
-   * the next run puts it back in line, whether it was a start request or one found on the way.
-   */
-  private failedQueue: RequestQueueV1 | undefined;
+  private queue: CrawlQueue | undefined;
   private pausedBeforeMs = 0;
   private lostItems = 0;
   private requestCount = 0;
@@ -127,8 +101,6 @@ export class Engine {
   /** Start requests a resumed queue had done already. */
   private alreadyDone = 0;
   private feeder: StartFeeder | undefined;
-  /** Handled requests' ids, dropped from the in-memory queue FORGET_AFTER requests later. */
-  private readonly handledIds: string[] = [];
 
   constructor(private readonly options: EngineOptions) {
     this.stats = options.stats ?? new StatsCollector();
@@ -181,14 +153,13 @@ export class Engine {
     });
     const { runner } = downloader;
 
-    const { queue, failedQueue, config } = await openQueues(settings.JOB_DIR);
+    const queue = await CrawlQueue.open(settings.JOB_DIR);
     this.queue = queue;
-    this.failedQueue = failedQueue;
     await pipelines.open(context);
     try {
-      await this.putFailedBackInLine();
+      await queue.putFailedBackInLine();
       // What a resumed queue has in line, then the start requests as they are read.
-      this.requestCount = (await queue.client.listHead({ limit: Number.MAX_SAFE_INTEGER })).items.length;
+      this.requestCount = await queue.pendingCount();
       this.feeder = new StartFeeder(
         streamOutput(spider.startRequests(), `spider ${spider.name}, startRequests`),
         (values) => this.scheduleStart(classifyOutput(spider, itemTypes, 'startRequests', values), context),
@@ -204,7 +175,7 @@ export class Engine {
           `downloader middlewares ${downloader.middlewareNames.join(' > ') || '(none)'}`,
       );
       // Stopped while starting (a signal during the start requests): nothing is sent.
-      if (!this.stopping.signal.aborted) await this.crawl(runner, spider, itemTypes, config, context);
+      if (!this.stopping.signal.aborted) await this.crawl(runner, spider, itemTypes, queue, context);
       this.feeder.check();
     } finally {
       await this.feeder?.close();
@@ -219,13 +190,13 @@ export class Engine {
     runner: RequestRunner,
     spider: Spider<object, object>,
     itemTypes: readonly ItemType[],
-    config: Configuration,
+    queue: CrawlQueue,
     context: PipelineContext,
   ): Promise<void> {
     const concurrency = this.options.settings.CONCURRENT_REQUESTS;
     this.crawler = new BasicCrawler(
       {
-        requestQueue: this.queue,
+        requestQueue: queue.crawlee,
         minConcurrency: concurrency,
         maxConcurrency: concurrency,
         maxRequestRetries: 0,
@@ -238,7 +209,7 @@ export class Engine {
           // Not finished while start requests are left to read: the queue may run dry between batches.
           isFinishedFunction: async () => {
             if (this.feedStart()) return false;
-            return (this.queue as RequestQueueV1).isFinished();
+            return queue.crawlee.isFinished();
           },
         },
         requestHandler: async ({ request: queued }) => {
@@ -246,7 +217,7 @@ export class Engine {
           const request = Request.fromJSON(data.request);
           const outcome = await this.runOne(runner, request);
           if (!outcome.ok) {
-            await this.markFailed(queued.id, data, outcome.reason);
+            await queue.markFailed(queued.id, data, outcome.reason);
             await this.fail(request, outcome.reason, outcome.scope);
           } else {
             if (this.signals.listening('responseReceived')) {
@@ -256,17 +227,17 @@ export class Engine {
             const output = classifyOutput(spider, itemTypes, request.callback ?? 'parse', outcome.output);
             await this.finish(request, outcome.status, output, context);
           }
-          if (!this.options.settings.JOB_DIR && queued.id) this.forget(queued.id);
+          if (queued.id) queue.forget(queued.id);
           this.feedStart();
         },
         failedRequestHandler: async ({ request: queued }, error) => {
           // Only an unexpected error (a bug in a spider or pipeline, a value a callback can't yield) gets here.
           const data = queued.userData as QueuedRequestData;
-          await this.markFailed(queued.id, data, error.message);
+          await queue.markFailed(queued.id, data, error.message);
           await this.fail(Request.fromJSON(data.request), error.message, 'request');
         },
       },
-      config,
+      queue.config,
     );
     await this.crawler.run();
   }
@@ -285,14 +256,6 @@ export class Engine {
     return true;
   }
 
-  /** Drops a handled request from the in-memory queue once Crawlee is surely done with it. */
-  private forget(id: string): void {
-    this.handledIds.push(id);
-    if (this.handledIds.length <= FORGET_AFTER) return;
-    const old = this.handledIds.shift() as string;
-    (this.queue as RequestQueueV1).client.deleteRequest(old).catch(() => undefined); // memory only
-  }
-
   /** The start output where it goes: requests into the queue, items (if any) through the pipelines. */
   private async scheduleStart(values: readonly OutputValue[], context: PipelineContext) {
     const requests: Request[] = [];
@@ -304,7 +267,7 @@ export class Engine {
   }
 
   private async enqueue(requests: readonly Request[], from: 'start' | 'callback'): Promise<void> {
-    const queue = this.queue as RequestQueueV1;
+    const queue = (this.queue as CrawlQueue).crawlee;
     const front = requests.filter((request) => request.priority > 0);
     const back = requests.filter((request) => request.priority <= 0);
     for (const [batch, forefront] of [
@@ -327,7 +290,8 @@ export class Engine {
         },
       );
       const added = addedRequests.filter((request) => !request.wasAlreadyPresent).length;
-      const done = await this.alreadyHandled(addedRequests, from);
+      const done = await (this.queue as CrawlQueue).countDone(addedRequests, from);
+      if (from === 'start') this.alreadyDone += done;
       await this.emitScheduled(batch, addedRequests, from);
       // Requests a resumed queue had done are not duplicates; the others not added are.
       const filtered = batch.length - added - done;
@@ -359,61 +323,6 @@ export class Engine {
       else if (!entry?.wasAlreadyHandled || !first)
         await signals.emit('requestDropped', { request, reason: 'duplicate', from });
     }
-  }
-
-  /**
-   * How many of these queued requests a resumed queue had done. A start request that failed last
-   * time, as its stored data says (a job dir of an earlier version has only that), goes back in line.
-   */
-  private async alreadyHandled(
-    added: readonly { requestId: string; wasAlreadyHandled: boolean }[],
-    from: 'start' | 'callback',
-  ): Promise<number> {
-    let done = 0;
-    for (const { requestId, wasAlreadyHandled } of added) {
-      if (!wasAlreadyHandled) continue;
-      const failedBefore =
-        from === 'start' && (await this.putBackInLine(requestId, (data) => data.failed !== undefined));
-      if (!failedBefore) done += 1;
-    }
-    if (from === 'start') this.alreadyDone += done;
-    return done;
-  }
-
-  /** A failed request is put back in line by the next run with the same job dir. */
-  private async markFailed(id: string | undefined, data: QueuedRequestData, reason: string) {
-    data.failed = reason;
-    if (!this.failedQueue || id === undefined) return;
-    await this.failedQueue.addRequest({
-      url: data.request.url,
-      uniqueKey: `${id} ${randomUUID()}`,
-      userData: { id } satisfies FailedRecord,
-    });
-  }
-
-  /** Requests that failed (or were interrupted) last time, by their records: back in line. */
-  private async putFailedBackInLine(): Promise<void> {
-    const failedQueue = this.failedQueue;
-    if (!failedQueue) return;
-    for (
-      let record = await failedQueue.fetchNextRequest();
-      record;
-      record = await failedQueue.fetchNextRequest()
-    ) {
-      await this.putBackInLine((record.userData as FailedRecord).id, () => true);
-      await failedQueue.markRequestHandled(record);
-    }
-  }
-
-  /** Puts a handled request back in line with a clean slate when `when` says so; whether it did. */
-  private async putBackInLine(id: string, when: (data: QueuedRequestData) => boolean): Promise<boolean> {
-    const queue = this.queue as RequestQueueV1;
-    const previous = await queue.getRequest(id);
-    const data = previous?.userData as QueuedRequestData | undefined;
-    if (!previous?.handledAt || !data || !when(data)) return false;
-    delete data.failed;
-    await queue.client.updateRequest({ ...previous, handledAt: undefined, userData: data } as never);
-    return true;
   }
 
   private async processItem(
@@ -547,30 +456,4 @@ export class Engine {
       stats: this.stats.snapshot(),
     };
   }
-}
-
-/**
- * The request queue: in memory, or on disk in JOB_DIR (kept between runs: that is the resume), with
- * the queue of failed requests' records beside it.
- */
-async function openQueues(
-  jobDir: string,
-): Promise<{ queue: RequestQueueV1; failedQueue?: RequestQueueV1; config: Configuration }> {
-  if (!jobDir) {
-    const config = new Configuration({ persistStorage: false, purgeOnStart: true });
-    return { queue: await RequestQueueV1.open(null, { config }), config };
-  }
-  const storageClient = new MemoryStorage({
-    localDataDirectory: jobDir,
-    persistStorage: true,
-    // No metadata files: a kill -9 during one of their frequent rewrites can leave one half-written,
-    // and the queue then fails to open. Nothing here reads them (the pending count comes from the queue).
-    writeMetadata: false,
-  });
-  const config = new Configuration({ persistStorage: true, purgeOnStart: false, storageClient });
-  return {
-    queue: await RequestQueueV1.open('crawl', { config, storageClient }),
-    failedQueue: await RequestQueueV1.open('failed', { config, storageClient }),
-    config,
-  };
 }

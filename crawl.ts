@@ -6,6 +6,7 @@
  * Exit codes (src/cli/exit-codes.ts): 0 all stored, 1 some days failed, 2 bad usage (one line on
  * stderr), 130 stopped by a signal, 70 an internal error.
  */
+import { setFlagsFromString } from 'node:v8';
 import { config as loadDotEnv } from 'dotenv';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -29,6 +30,12 @@ import { UsageError } from './src/core/errors';
 import { debugRequested, reportFatalError } from './src/cli/fatal-error';
 import { COMMAND_NAME } from './src/cli/command-name';
 import { packageVersion } from './src/util/project-root';
+
+// V8 lets the heap grow to two to four times what is live before a full collection. A crawl makes
+// garbage fast and keeps little (about 30 MB live), so with that headroom a long one held far more
+// than it used: peak RSS grew with the number of requests (BENCHMARKS.md, "Memory"). Half the live
+// heap as headroom costs a few more full collections, each a few milliseconds at this heap size.
+setFlagsFromString('--heap-growing-percent=50');
 
 const EXAMPLES: [string, string][] = [
   [

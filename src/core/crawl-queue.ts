@@ -6,8 +6,10 @@
  *   lock time.
  * - With a job dir, a second queue where each failed request leaves a record (one, added once), so the
  *   next run puts it back in line, whether it was a start request or one found on the way.
- * - In memory, a handled request is dropped a little later (`forget`): a long crawl's queue does not
- *   hold every request it ever sent. Crawlee's cache of the keys it has seen still filters a duplicate.
+ * - In memory, a handled request is dropped a little later (`forget`), and Crawlee's own caches are
+ *   bounded (`RequestQueue` below): a long crawl's queue does not hold every request it ever sent.
+ *   What filters a duplicate is then the set of keys seen here, one string per request, as Scrapy's
+ *   dupefilter keeps one fingerprint per request.
  */
 import { Configuration, RequestQueueV1 } from '@crawlee/basic';
 import { MemoryStorage } from '@crawlee/memory-storage';
@@ -21,6 +23,23 @@ export interface QueuedRequestData {
   failed?: string;
 }
 
+/** What adding a request gave: as Crawlee's queue reports it. */
+export interface AddedRequest {
+  uniqueKey: string;
+  /** The queue had a request with this key already (this run's, or a resumed job dir's). */
+  wasAlreadyPresent: boolean;
+  /** ... and that request was handled (only a resumed job dir's can be, in this report). */
+  wasAlreadyHandled: boolean;
+  requestId: string;
+}
+
+/** A request as the queue takes it. */
+export interface QueueEntry {
+  url: string;
+  uniqueKey: string;
+  userData: QueuedRequestData;
+}
+
 /** What the job dir's `failed` queue keeps of a failed request: which request to put back in line. */
 interface FailedRecord {
   id: string;
@@ -32,9 +51,38 @@ interface FailedRecord {
  */
 const FORGET_AFTER = 64;
 
+/**
+ * Entries kept by each of Crawlee's two caches of an in-memory queue. Crawlee keeps one entry for every
+ * request it was ever given, up to a million (an LRU of request records, and a table of a million key
+ * slots allocated up front: 16 MB before the first request), about 600 bytes of heap per request in
+ * all, which the heap's growth between collections makes about 2 KB of RSS: a 100,000-day crawl
+ * held 200 MB more than a 1,000-day one. Nothing is lost by a smaller cache: a miss only asks the
+ * storage, and duplicates are filtered by the keys seen (CrawlQueue.add).
+ */
+const CRAWLEE_CACHE_ENTRIES = 1000;
+
+type SeenKeyTable = RequestQueueV1['requestSeenCache'];
+
+/**
+ * Crawlee's v1 queue with its caches bounded (see CRAWLEE_CACHE_ENTRIES), for a queue in memory.
+ * Named as Crawlee's own: its storage manager picks the storage client by the class's name.
+ */
+class RequestQueue extends RequestQueueV1 {
+  constructor(...args: ConstructorParameters<typeof RequestQueueV1>) {
+    super(...args);
+    this.requestCache.maxLength = CRAWLEE_CACHE_ENTRIES;
+    // The key table's size is fixed at construction, and its class is not exported: a smaller one of
+    // the same class replaces it (the million-slot one is garbage from here on).
+    const SeenCache = this.requestSeenCache.constructor as new (size: number) => SeenKeyTable;
+    this.requestSeenCache = new SeenCache(CRAWLEE_CACHE_ENTRIES);
+  }
+}
+
 export class CrawlQueue {
   /** Handled requests' ids, dropped from the in-memory queue FORGET_AFTER requests later. */
   private readonly handledIds: string[] = [];
+  /** In memory: the key of every request this queue took, for the duplicates filter. */
+  private readonly seenKeys = new Set<string>();
 
   private constructor(
     /** Crawlee's queue, for the crawler and for adding requests. */
@@ -49,7 +97,8 @@ export class CrawlQueue {
   static async open(jobDir: string): Promise<CrawlQueue> {
     if (!jobDir) {
       const config = new Configuration({ persistStorage: false, purgeOnStart: true });
-      return new CrawlQueue(await RequestQueueV1.open(null, { config }), config, undefined);
+      const queue = (await RequestQueue.open(null, { config })) as RequestQueue;
+      return new CrawlQueue(queue, config, undefined);
     }
     const storageClient = new MemoryStorage({
       localDataDirectory: jobDir,
@@ -64,6 +113,40 @@ export class CrawlQueue {
       config,
       await RequestQueueV1.open('failed', { config, storageClient }),
     );
+  }
+
+  /**
+   * Adds requests, all at the front of the line or all at the back: one entry for each request (not
+   * in their order). A request whose key the queue has seen is not added (`wasAlreadyPresent`).
+   */
+  async add(entries: readonly QueueEntry[], forefront: boolean): Promise<AddedRequest[]> {
+    const options = {
+      forefront,
+      waitForAllRequestsToBeAdded: true,
+      // Crawlee sleeps a second between batches of 1,000 by default: one batch, no sleep.
+      batchSize: Math.max(1000, entries.length),
+      waitBetweenBatchesMillis: 0,
+    };
+    // A job dir's queue keeps every request it took: it is the filter (and knows which were handled).
+    if (this.failedQueue) return (await this.crawlee.addRequestsBatched([...entries], options)).addedRequests;
+    const added: AddedRequest[] = [];
+    const fresh: QueueEntry[] = [];
+    for (const entry of entries) {
+      if (this.seenKeys.has(entry.uniqueKey)) {
+        added.push({
+          uniqueKey: entry.uniqueKey,
+          wasAlreadyPresent: true,
+          wasAlreadyHandled: false,
+          requestId: '',
+        });
+      } else {
+        this.seenKeys.add(entry.uniqueKey);
+        fresh.push(entry);
+      }
+    }
+    if (fresh.length > 0)
+      added.push(...(await this.crawlee.addRequestsBatched(fresh, options)).addedRequests);
+    return added;
   }
 
   /** How many requests wait in line (a resumed queue's, before this run adds any). */

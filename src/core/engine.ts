@@ -267,7 +267,7 @@ export class Engine {
   }
 
   private async enqueue(requests: readonly Request[], from: 'start' | 'callback'): Promise<void> {
-    const queue = (this.queue as CrawlQueue).crawlee;
+    const queue = this.queue as CrawlQueue;
     const front = requests.filter((request) => request.priority > 0);
     const back = requests.filter((request) => request.priority <= 0);
     for (const [batch, forefront] of [
@@ -275,22 +275,16 @@ export class Engine {
       [front, true],
     ] as const) {
       if (batch.length === 0) continue;
-      const { addedRequests } = await queue.addRequestsBatched(
+      const addedRequests = await queue.add(
         batch.map((request) => ({
           url: request.url,
           uniqueKey: request.uniqueKey,
           userData: { request: request.toJSON() } satisfies QueuedRequestData,
         })),
-        // Crawlee sleeps a second between batches of 1,000 by default: one batch, no sleep.
-        {
-          forefront,
-          waitForAllRequestsToBeAdded: true,
-          batchSize: Math.max(1000, batch.length),
-          waitBetweenBatchesMillis: 0,
-        },
+        forefront,
       );
       const added = addedRequests.filter((request) => !request.wasAlreadyPresent).length;
-      const done = await (this.queue as CrawlQueue).countDone(addedRequests, from);
+      const done = await queue.countDone(addedRequests, from);
       if (from === 'start') this.alreadyDone += done;
       await this.emitScheduled(batch, addedRequests, from);
       // Requests a resumed queue had done are not duplicates; the others not added are.

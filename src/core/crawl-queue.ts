@@ -23,15 +23,14 @@ export interface QueuedRequestData {
   failed?: string;
 }
 
-/** What adding a request gave: as Crawlee's queue reports it. */
-export interface AddedRequest {
-  uniqueKey: string;
-  /** The queue had a request with this key already (this run's, or a resumed job dir's). */
-  wasAlreadyPresent: boolean;
-  /** ... and that request was handled (only a resumed job dir's can be, in this report). */
-  wasAlreadyHandled: boolean;
-  requestId: string;
-}
+/**
+ * What became of a request given to the queue:
+ * - `queued`: in line to be sent by this run (new, or a resumed job dir's failed start request put back);
+ * - `duplicate`: its key was given to the queue before, in this run (the duplicates filter);
+ * - `resumed`: a resumed job dir had it in line already (counted with what the queue had in line);
+ * - `done`: a resumed job dir had it handled: it is not sent again.
+ */
+export type Placement = 'queued' | 'duplicate' | 'resumed' | 'done';
 
 /** A request as the queue takes it. */
 export interface QueueEntry {
@@ -81,7 +80,7 @@ class RequestQueue extends RequestQueueV1 {
 export class CrawlQueue {
   /** Handled requests' ids, dropped from the in-memory queue FORGET_AFTER requests later. */
   private readonly handledIds: string[] = [];
-  /** In memory: the key of every request this queue took, for the duplicates filter. */
+  /** The key of every request given to the queue by this run: the duplicates filter. */
   private readonly seenKeys = new Set<string>();
 
   private constructor(
@@ -116,37 +115,50 @@ export class CrawlQueue {
   }
 
   /**
-   * Adds requests, all at the front of the line or all at the back: one entry for each request (not
-   * in their order). A request whose key the queue has seen is not added (`wasAlreadyPresent`).
+   * Adds requests, all at the front of the line or all at the back; what became of each, in their
+   * order. `from` says whether they are start requests (a resumed job dir's failed one goes back in line).
    */
-  async add(entries: readonly QueueEntry[], forefront: boolean): Promise<AddedRequest[]> {
-    const options = {
-      forefront,
-      waitForAllRequestsToBeAdded: true,
-      // Crawlee sleeps a second between batches of 1,000 by default: one batch, no sleep.
-      batchSize: Math.max(1000, entries.length),
-      waitBetweenBatchesMillis: 0,
-    };
-    // A job dir's queue keeps every request it took: it is the filter (and knows which were handled).
-    if (this.failedQueue) return (await this.crawlee.addRequestsBatched([...entries], options)).addedRequests;
-    const added: AddedRequest[] = [];
-    const fresh: QueueEntry[] = [];
-    for (const entry of entries) {
-      if (this.seenKeys.has(entry.uniqueKey)) {
-        added.push({
-          uniqueKey: entry.uniqueKey,
-          wasAlreadyPresent: true,
-          wasAlreadyHandled: false,
-          requestId: '',
-        });
-      } else {
-        this.seenKeys.add(entry.uniqueKey);
-        fresh.push(entry);
-      }
+  async add(
+    entries: readonly QueueEntry[],
+    forefront: boolean,
+    from: 'start' | 'callback',
+  ): Promise<Placement[]> {
+    const unique = new Map<string, QueueEntry>(); // the first copy of each key not seen before
+    for (const entry of entries)
+      if (!this.seenKeys.has(entry.uniqueKey) && !unique.has(entry.uniqueKey))
+        unique.set(entry.uniqueKey, entry);
+    const reports = new Map<string, Placement>();
+    if (unique.size > 0) {
+      const { addedRequests } = await this.crawlee.addRequestsBatched([...unique.values()], {
+        forefront,
+        waitForAllRequestsToBeAdded: true,
+        // Crawlee sleeps a second between batches of 1,000 by default: one batch, no sleep.
+        batchSize: Math.max(1000, unique.size),
+        waitBetweenBatchesMillis: 0,
+      });
+      for (const added of addedRequests) reports.set(added.uniqueKey, await this.placement(added, from));
     }
-    if (fresh.length > 0)
-      added.push(...(await this.crawlee.addRequestsBatched(fresh, options)).addedRequests);
-    return added;
+    return entries.map(({ uniqueKey }) => {
+      const placement = reports.get(uniqueKey);
+      reports.delete(uniqueKey); // a second copy in the same batch is a duplicate
+      this.seenKeys.add(uniqueKey);
+      return placement ?? 'duplicate';
+    });
+  }
+
+  /** What Crawlee's report on an added request means for this run. */
+  private async placement(
+    added: { requestId: string; wasAlreadyPresent: boolean; wasAlreadyHandled: boolean },
+    from: 'start' | 'callback',
+  ): Promise<Placement> {
+    // Only a resumed job dir's queue can have a request this run has not given it.
+    if (!added.wasAlreadyPresent) return 'queued';
+    if (!added.wasAlreadyHandled) return 'resumed';
+    // A start request that failed last time, as its stored data says (a job dir of an earlier version
+    // has only that), goes back in line.
+    const failedBefore =
+      from === 'start' && (await this.putBackInLine(added.requestId, (data) => data.failed !== undefined));
+    return failedBefore ? 'queued' : 'done';
   }
 
   /** How many requests wait in line (a resumed queue's, before this run adds any). */
@@ -177,24 +189,6 @@ export class CrawlQueue {
       uniqueKey: `${id} ${randomUUID()}`,
       userData: { id } satisfies FailedRecord,
     });
-  }
-
-  /**
-   * How many of these just-added requests a resumed queue had done. A start request that failed last
-   * time, as its stored data says (a job dir of an earlier version has only that), goes back in line.
-   */
-  async countDone(
-    added: readonly { requestId: string; wasAlreadyHandled: boolean }[],
-    from: 'start' | 'callback',
-  ): Promise<number> {
-    let done = 0;
-    for (const { requestId, wasAlreadyHandled } of added) {
-      if (!wasAlreadyHandled) continue;
-      const failedBefore =
-        from === 'start' && (await this.putBackInLine(requestId, (data) => data.failed !== undefined));
-      if (!failedBefore) done += 1;
-    }
-    return done;
   }
 
   /** Without a job dir, drops a handled request from memory once Crawlee is surely done with it. */

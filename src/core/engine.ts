@@ -18,7 +18,7 @@
 import { BasicCrawler, log as crawleeLog, LogLevel } from '@crawlee/basic';
 import type { Logger } from 'winston';
 import type { CrawlSettings, Settings } from '../settings';
-import { CrawlQueue, QueuedRequestData } from './crawl-queue';
+import { CrawlQueue, Placement, QueuedRequestData } from './crawl-queue';
 import type { FailureScope } from './errors';
 import { openDownloader } from './downloader';
 import type { DownloaderMiddlewareFactory } from './downloader-middleware';
@@ -275,46 +275,38 @@ export class Engine {
       [front, true],
     ] as const) {
       if (batch.length === 0) continue;
-      const addedRequests = await queue.add(
+      const placements = await queue.add(
         batch.map((request) => ({
           url: request.url,
           uniqueKey: request.uniqueKey,
           userData: { request: request.toJSON() } satisfies QueuedRequestData,
         })),
         forefront,
+        from,
       );
-      const added = addedRequests.filter((request) => !request.wasAlreadyPresent).length;
-      const done = await queue.countDone(addedRequests, from);
-      if (from === 'start') this.alreadyDone += done;
-      await this.emitScheduled(batch, addedRequests, from);
-      // Requests a resumed queue had done are not duplicates; the others not added are.
-      const filtered = batch.length - added - done;
-      if (filtered > 0) this.stats.inc('dupefilter/filtered', filtered);
-      if (from === 'callback') this.stats.inc('scheduler/enqueued/followed', added);
-      this.requestCount += added;
+      const count = (placement: Placement) => placements.filter((p) => p === placement).length;
+      if (from === 'start') this.alreadyDone += count('done');
+      if (count('duplicate') > 0) this.stats.inc('dupefilter/filtered', count('duplicate'));
+      if (from === 'callback') this.stats.inc('scheduler/enqueued/followed', count('queued'));
+      this.requestCount += count('queued');
+      await this.emitScheduled(batch, placements, from);
     }
   }
 
   /**
    * requestScheduled for each request the queue took, requestDropped for each it had seen (a request
-   * a resumed queue had done is neither: it is not this run's). Only when someone listens.
+   * a resumed queue had in line or done is neither: it is not this run's). Only when someone listens.
    */
   private async emitScheduled(
     batch: readonly Request[],
-    added: readonly { uniqueKey: string; wasAlreadyPresent: boolean; wasAlreadyHandled: boolean }[],
+    placements: readonly Placement[],
     from: 'start' | 'callback',
   ): Promise<void> {
     const { signals } = this;
     if (!signals.listening('requestScheduled') && !signals.listening('requestDropped')) return;
-    const byKey = new Map(added.map((entry) => [entry.uniqueKey, entry]));
-    const seen = new Set<string>();
-    for (const request of batch) {
-      const entry = byKey.get(request.uniqueKey);
-      const first = !seen.has(request.uniqueKey);
-      seen.add(request.uniqueKey);
-      if (entry && first && !entry.wasAlreadyPresent)
-        await signals.emit('requestScheduled', { request, from });
-      else if (!entry?.wasAlreadyHandled || !first)
+    for (const [k, request] of batch.entries()) {
+      if (placements[k] === 'queued') await signals.emit('requestScheduled', { request, from });
+      else if (placements[k] === 'duplicate')
         await signals.emit('requestDropped', { request, reason: 'duplicate', from });
     }
   }

@@ -454,6 +454,9 @@ describe('start requests are read as the queue drains', () => {
     expect(second.result.failures).toEqual([]);
     expect(second.items).toHaveLength(28);
     expect(second.result.stats['jobdir/already_done_count']).toBe(12);
+    // What the stopped run left in line is resumed, not filtered as duplicates.
+    expect(second.result.stats['dupefilter/filtered']).toBeUndefined();
+    expect(second.result.requestCount).toBe(28);
     const sent = server.received.map((r) => r.url);
     expect(sent).toHaveLength(40);
     expect(new Set(sent).size).toBe(40);

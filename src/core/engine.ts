@@ -125,6 +125,9 @@ export class Engine {
       const startedAt = await this.runSpider(spiderRun);
       reason = this.stopping.signal.aborted ? String(this.stopping.signal.reason) : 'finished';
       this.setFinalStats(startedAt, reason);
+    } catch (error) {
+      this.stats.set('finish_reason', reason); // extensions closing after a crash see why
+      throw error;
     } finally {
       // Also after an unexpected error: extensions release what they hold (the bar, timers).
       await this.signals.emit('spiderClosed', { spider, reason });

@@ -214,14 +214,24 @@ export function enabledComponents(
 /** A spider's own settings named like secrets (`..._KEY`, `_SECRET`, `_TOKEN`, `_PASSWORD`) are masked too. */
 const SECRET_NAME = /(^|_)(KEY|SECRET|TOKEN|PASSWORD)$/;
 
-/** The settings as printable text, with secrets masked. */
+/** Headers that carry credentials (in DEFAULT_REQUEST_HEADERS, say): `Authorization`, `Cookie`, `x-...-key`. */
+const SECRET_HEADER = /^(authorization|proxy-authorization|cookie)$|[-_](key|secret|token|password)$/i;
+
+/** The settings as printable text, with secrets masked (and credential headers in header maps). */
 export function describeSettings(settings: Settings): Record<string, unknown> {
   const shown: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(settings)) {
     const secret = SECRET_SETTINGS.has(name as SettingName) || SECRET_NAME.test(name);
-    shown[name] = secret && value ? '***' : value;
+    shown[name] = secret && value ? '***' : name.endsWith('_HEADERS') ? maskHeaders(value) : value;
   }
   return shown;
+}
+
+function maskHeaders(headers: unknown): unknown {
+  if (typeof headers !== 'object' || headers === null) return headers;
+  return Object.fromEntries(
+    Object.entries(headers).map(([header, value]) => [header, SECRET_HEADER.test(header) ? '***' : value]),
+  );
 }
 
 /** The variables read for a setting, in order (a later one wins). */

@@ -205,6 +205,20 @@ describe('resolveSettings', () => {
     expect(describeSettings(settings).API_KEY).toBe('***');
   });
 
+  it('masks credential headers in DEFAULT_REQUEST_HEADERS, and shows the others', () => {
+    const headers = {
+      'x-cg-pro-api-key': 'CG-in-a-header',
+      Authorization: 'Bearer t0ken',
+      Accept: 'application/json',
+    };
+    const settings = resolveSettings({ overrides: [`DEFAULT_REQUEST_HEADERS=${JSON.stringify(headers)}`] });
+    expect(describeSettings(settings).DEFAULT_REQUEST_HEADERS).toEqual({
+      'x-cg-pro-api-key': '***',
+      Authorization: '***',
+      Accept: 'application/json',
+    });
+  });
+
   it('reads the status page settings: SERVE_TOKEN from its env name, a secret, 16 characters or more', () => {
     const settings = resolveSettings({
       env: { SERVE_TOKEN: 'serve-secret-0123456789', CRAWLER_SERVE_PORT: '9090' },

@@ -90,7 +90,11 @@ function recorder(events: string[]): Extension {
 }
 
 /** Runs LinksSpider with these extensions and EXTENSIONS setting; returns the log lines and the result. */
-async function crawl(registry: Record<string, ExtensionFactory>, extensions: Record<string, number | null>) {
+async function crawl(
+  registry: Record<string, ExtensionFactory>,
+  extensions: Record<string, number | null>,
+  spiderClass: typeof LinksSpider = LinksSpider,
+) {
   const settings = resolveSettings({
     overrides: [
       'ITEM_PIPELINES_BASE={}',
@@ -119,12 +123,12 @@ async function crawl(registry: Record<string, ExtensionFactory>, extensions: Rec
   const signals = new Signals(logger);
   const throttle = new Throttle(settings, 0);
   const pipelines = PipelineChain.fromSettings({ picky }, settings, {});
-  const downloaderMiddlewares = middlewareRegistry(LinksSpider);
+  const downloaderMiddlewares = middlewareRegistry(spiderClass);
   const engine = new Engine({ settings, logger, pipelines, stats, throttle, signals, downloaderMiddlewares });
   const context = { settings, stats, logger, throttle, closeSpider: (reason: string) => engine.stop(reason) };
   const installed = installExtensions(registry, context, {}, signals);
-  const spider = new LinksSpider({ args: {}, settings, stored: NOTHING_STORED });
-  const result = await engine.run({ spider, itemTypes: LinksSpider.itemTypes, rateLimitPerMinute: 0 });
+  const spider = new spiderClass({ args: {}, settings, stored: NOTHING_STORED });
+  const result = await engine.run({ spider, itemTypes: spiderClass.itemTypes, rateLimitPerMinute: 0 });
   return { lines, result, installed };
 }
 
@@ -182,6 +186,20 @@ test('a handler that throws or rejects is logged with its extension name; the ot
   expect(result.stats['item_scraped_count']).toBe(1);
   expect(result.stats['finish_reason']).toBe('finished');
   expect(server.received.map((r) => r.url).sort()).toEqual(['/a', '/b', '/c', '/missing']);
+});
+
+test('after a crash, spiderClosed still comes, with finish_reason error in the stats', async () => {
+  class BrokenSpider extends LinksSpider {
+    override startRequests(): Request[] {
+      throw new Error('no start requests today');
+    }
+  }
+  let seen: unknown;
+  const closing = (context: { stats: StatsCollector }): Extension => ({
+    spiderClosed: ({ reason }) => void (seen = [reason, context.stats.get('finish_reason')]),
+  });
+  await expect(crawl({ closing }, { closing: 1 }, BrokenSpider)).rejects.toThrow('no start requests today');
+  expect(seen).toEqual(['error', 'error']);
 });
 
 test('null disables an extension; a factory that returns null is not configured; handlers run in EXTENSIONS order', async () => {

@@ -8,12 +8,13 @@
  *   next run puts it back in line, whether it was a start request or one found on the way.
  * - In memory, a handled request is dropped a little later (`forget`), and Crawlee's own caches are
  *   bounded (`RequestQueue` below): a long crawl's queue does not hold every request it ever sent.
- *   What filters a duplicate is then the set of keys seen here, one string per request, as Scrapy's
- *   dupefilter keeps one fingerprint per request.
+ *   What filters a duplicate is then the set of keys seen here (a KeySet: 20 bytes of each), as
+ *   Scrapy's dupefilter keeps one fingerprint per request.
  */
 import { Configuration, RequestQueueV1 } from '@crawlee/basic';
 import { MemoryStorage } from '@crawlee/memory-storage';
 import { randomUUID } from 'node:crypto';
+import { KeySet } from './key-set';
 import type { RequestData } from './request';
 
 /** What the queue keeps of a request besides its URL (JSON only: it may be written to JOB_DIR). */
@@ -81,7 +82,7 @@ export class CrawlQueue {
   /** Handled requests' ids, dropped from the in-memory queue FORGET_AFTER requests later. */
   private readonly handledIds: string[] = [];
   /** The key of every request given to the queue by this run: the duplicates filter. */
-  private readonly seenKeys = new Set<string>();
+  private readonly seenKeys = new KeySet();
 
   private constructor(
     /** Crawlee's queue, for the crawler and for adding requests. */

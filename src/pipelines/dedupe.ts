@@ -5,18 +5,18 @@
  */
 import { DropItem } from '../core/errors';
 import type { ItemType } from '../core/item';
+import { KeySet } from '../core/key-set';
 import type { ItemPipeline } from '../core/pipeline';
 
 export class DedupePipeline implements ItemPipeline {
-  private readonly seen = new Map<ItemType, Set<string>>();
+  private readonly seen = new Map<ItemType, KeySet>();
 
   process(item: object, type: ItemType): object {
     if (!type.key) return item;
     const key = type.key(item);
     let seen = this.seen.get(type);
-    if (!seen) this.seen.set(type, (seen = new Set()));
-    if (seen.has(key)) throw new DropItem(`duplicate ${type.name} ${key}`);
-    seen.add(key);
+    if (!seen) this.seen.set(type, (seen = new KeySet()));
+    if (!seen.add(key)) throw new DropItem(`duplicate ${type.name} ${key}`);
     return item;
   }
 }

@@ -7,7 +7,19 @@
  * Resolution and type checking live in `src/core/settings-loader.ts`.
  */
 
-import type { FeedOptions } from './feeds/feed-options';
+/** One entry of FEEDS, as a user writes it (Scrapy's feed options, the ones that apply to files). */
+export interface FeedOptions {
+  /** `jsonl` (or `jsonlines`), `json`, `csv`. Absent: from the file's extension. */
+  format?: string;
+  /** The fields to write, in order. Absent or null: the item type's fields, else the item's own. */
+  fields?: string[] | null;
+  /** Replace an existing file (`-O`) instead of appending to it (`-o`, the default). */
+  overwrite?: boolean;
+  /** The file's text encoding, a Node.js name (`utf8`, `latin1`, `utf16le`). Default `utf8`. */
+  encoding?: string;
+  /** Only items of these types (their names, e.g. `product`). Absent: every item. */
+  item_types?: string[] | null;
+}
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 export type ApiPlan = 'public' | 'demo' | 'pro';

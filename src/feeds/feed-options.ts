@@ -7,20 +7,7 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../core/errors';
 import { EXPORTERS, formatNamed } from '../exporters';
-
-/** One entry of FEEDS, as a user writes it (Scrapy's feed options, the ones that apply to files). */
-export interface FeedOptions {
-  /** `jsonl` (or `jsonlines`), `json`, `csv`. Absent: from the file's extension. */
-  format?: string;
-  /** The fields to write, in order. Absent or null: the item type's fields, else the item's own. */
-  fields?: string[] | null;
-  /** Replace an existing file (`-O`) instead of appending to it (`-o`, the default). */
-  overwrite?: boolean;
-  /** The file's text encoding, a Node.js name (`utf8`, `latin1`, `utf16le`). Default `utf8`. */
-  encoding?: string;
-  /** Only items of these types (their names, e.g. `product`). Absent: every item. */
-  item_types?: string[] | null;
-}
+import type { FeedOptions } from '../settings';
 
 /** A feed with every option decided. `uri` is as given: `%(name)s` and `%(time)s` are filled in at open. */
 export interface FeedSpec {

@@ -122,9 +122,12 @@ async function run(mock: MockApi, scenario: Scenario, root: string): Promise<str
   const limited = records.filter((r) => r.status === 429).length;
   const days = new Set(records.filter((r) => r.status === 200).map((r) => `${r.coinId} ${r.date}`)).size;
   const pct = records.length ? ((100 * limited) / records.length).toFixed(1) : '0';
+  // Refusals while the first window was learned: an untold limit is learned once per key.
+  const firstWindowEnd = (records[0]?.at ?? 0) + (scenario.rateLimit?.windowMs ?? 0);
+  const early = records.filter((r) => r.status === 429 && r.at < firstWindowEnd).length;
   const ideal = scenario.idealS ? `${(wallS / scenario.idealS).toFixed(2)}x` : '-';
   return (
-    `| ${root === ROOT ? '' : 'before: '}${scenario.name} | ${jobs} | ${stored} | ${ok} (${ok - days} twice) | ${limited} (${pct} %) | ` +
+    `| ${root === ROOT ? '' : 'before: '}${scenario.name} | ${jobs} | ${stored} | ${ok} (${ok - days} twice) | ${limited} (${pct} %; ${early} in the first window) | ` +
     `${wallS.toFixed(1)} | ${ideal} |`
   );
 }

@@ -15,7 +15,8 @@
  *
  * An untold limit is learned in the row too, as one process learns it alone (host-throttle.ts), but
  * from what all of them saw: each admitted answer adds one to the row's count (only while nothing is
- * learned: the first window or two), so the first refusal finds the fleet's budget there, and the
+ * learned: the first window or two), so the first refusal finds the fleet's budget there (taken
+ * half-way through its pause, once the answers in flight are in), and the
  * window's length is the time from the window's first admitted request to when the server said it
  * frees up (retry-after), or to the first request admitted again (without one). The learned budget
  * and length are sent with NOTIFY and read by the heartbeat; from then on every process claims starts
@@ -403,8 +404,15 @@ class HostLimit implements SharedHostLimit {
   }
 
   refused(windowEndsAt?: number): void {
-    if (!this.learnedLimit)
+    if (this.learnedLimit) return;
+    // Counted half-way through the pause, not at once: the answers to the requests that were in flight
+    // in every process are in by then (the window admitted the ones admitted: they count), and none
+    // is sent meanwhile. Counted at once, a window of 20 was found to be 16.
+    const settleMs = Math.max(0, (this.sharedPausedUntil - Date.now()) / 2);
+    setTimeout(() => {
+      if (this.learnedLimit) return;
       void this.update(REFUSED_SQL, windowEndsAt === undefined ? null : windowEndsAt - Date.now());
+    }, settleMs).unref();
   }
 
   reopened(sentAt: number): void {

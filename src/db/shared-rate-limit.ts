@@ -11,20 +11,20 @@
  * clocks need not agree.
  *
  * A pause (a 429 with retry-after) is written to the row, so every later start waits for it, and
- * sent with NOTIFY, so processes waiting on their own pause hear it at once.
+ * sent with NOTIFY, so processes waiting on their own pause hear it at once. Each process also holds
+ * a lease on the key, renewed by a heartbeat (which also reads the shared pauses): how many processes
+ * share the limit (for the log) comes from the leases that have not expired, so a killed one stops
+ * counting after LEASE_MS.
  *
  * An untold limit is learned in the row too, as one process learns it alone (host-throttle.ts), but
  * from what all of them saw: each admitted answer adds one to the row's count (only while nothing is
  * learned: the first window or two), so the first refusal finds the fleet's budget there (taken
- * half-way through its pause, once the answers in flight are in), and the
- * window's length is the time from the window's first admitted request to when the server said it
- * frees up (retry-after), or to the first request admitted again (without one). The learned budget
- * and length are sent with NOTIFY and read by the heartbeat; from then on every process claims starts
- * a window / budget apart, as for a told rate. Admissions sent before a refusal was counted go to no
- * window, so a late answer cannot shrink the next one's count. Each process also holds
- * a lease on the key, renewed by a heartbeat (which also reads the shared pauses): how many processes
- * share the limit (for the log) comes from the leases that have not expired, so a killed one stops
- * counting after LEASE_MS.
+ * half-way through its pause, once the answers in flight are in), and the window's length is the
+ * time from the window's first admitted request to when the server said it frees up (retry-after),
+ * or to the first request admitted again (without one). The learned budget and length are sent with
+ * NOTIFY and read by the heartbeat; from then on every process claims starts a window / budget
+ * apart, as for a told rate. Admissions sent before a refusal was counted go to no window, so a late
+ * answer cannot shrink the next one's count.
  *
  * The key is stored as a hash, never as itself. When the database is away (a restart), a process
  * keeps its own spacing and goes back to the shared one as soon as a statement succeeds again.

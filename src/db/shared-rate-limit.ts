@@ -1,6 +1,6 @@
 /**
  * The shared rate limit (RATE_LIMIT_SCOPE=database) kept in Postgres: no new server, one statement
- * per request.
+ * per request (and one per admitted answer while an untold limit is being learned).
  *
  * A row per key and host holds the next free start and the shared pause. A request claims the start
  * when it is due, with one UPDATE that moves the next free start to `spacing` after now (the row lock

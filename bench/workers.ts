@@ -4,7 +4,9 @@
 // fresh database per scenario), the project's mock API with 100 ms of latency, workers as processes.
 // Issue #12: 1, 2 and 4 workers sharing one key's limit through Postgres (RATE_LIMIT_SCOPE=database, the
 // workers' default), told and untold, over COIN_DAYS coin-days; the hand split of before for comparison.
-// Run: npx tsx bench/workers.ts. Env: COIN_DAYS (default 2000), SCENARIOS (a regexp of scenario names).
+// Run: npx tsx bench/workers.ts. Env: COIN_DAYS (default 2000), SCENARIOS (a regexp of scenario names),
+// BEFORE_TREE (another checkout, e.g. a `git archive` of main with node_modules: each scenario is run
+// with its crawl.ts too, right before ours, so that both see the same load).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,9 +68,9 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
-function crawler(args: string[], databaseUrl: string): ChildProcess {
+function crawler(root: string, args: string[], databaseUrl: string): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', 'crawl.ts', ...args], {
-    cwd: ROOT,
+    cwd: root,
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
@@ -89,19 +91,21 @@ async function settled(db: TestDatabase, jobs: number): Promise<void> {
   }
 }
 
-async function run(mock: MockApi, scenario: Scenario): Promise<string> {
+async function run(mock: MockApi, scenario: Scenario, root: string): Promise<string> {
   const db = await createTestDatabase();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'bench-workers-'));
   mock.configure({ rateLimit: scenario.rateLimit });
   const common = ['--api-url', mock.url, '--data-dir', dataDir];
   // The queue and the tables are made once, before the clock starts.
-  await new Promise((resolve) => crawler(['migrate', '--data-dir', dataDir], db.url).on('close', resolve));
-  const workers = scenario.workers.map((extra) => crawler(['worker', ...common, ...extra], db.url));
+  await new Promise((resolve) =>
+    crawler(root, ['migrate', '--data-dir', dataDir], db.url).on('close', resolve),
+  );
+  const workers = scenario.workers.map((extra) => crawler(root, ['worker', ...common, ...extra], db.url));
   await sleep(4000); // every worker started and polling
   const since = mock.requests.length;
   const started = Date.now();
   const queued = await new Promise<number | null>((resolve) =>
-    crawler(['backfill', ...scenario.range, '--data-dir', dataDir], db.url).on('close', resolve),
+    crawler(root, ['backfill', ...scenario.range, '--data-dir', dataDir], db.url).on('close', resolve),
   );
   if (queued !== 0) throw new Error(`backfill exited ${queued}`);
   const jobs = (
@@ -118,9 +122,12 @@ async function run(mock: MockApi, scenario: Scenario): Promise<string> {
   const limited = records.filter((r) => r.status === 429).length;
   const days = new Set(records.filter((r) => r.status === 200).map((r) => `${r.coinId} ${r.date}`)).size;
   const pct = records.length ? ((100 * limited) / records.length).toFixed(1) : '0';
+  // Refusals while the first window was learned: an untold limit is learned once per key.
+  const firstWindowEnd = (records[0]?.at ?? 0) + (scenario.rateLimit?.windowMs ?? 0);
+  const early = records.filter((r) => r.status === 429 && r.at < firstWindowEnd).length;
   const ideal = scenario.idealS ? `${(wallS / scenario.idealS).toFixed(2)}x` : '-';
   return (
-    `| ${scenario.name} | ${jobs} | ${stored} | ${ok} (${ok - days} twice) | ${limited} (${pct} %) | ` +
+    `| ${root === ROOT ? '' : 'before: '}${scenario.name} | ${jobs} | ${stored} | ${ok} (${ok - days} twice) | ${limited} (${pct} %; ${early} in the first window) | ` +
     `${wallS.toFixed(1)} | ${ideal} |`
   );
 }
@@ -132,11 +139,14 @@ async function main(): Promise<void> {
     '| --- | --- | --- | --- | --- | --- | --- |',
   ];
   const only = process.env.SCENARIOS ? new RegExp(process.env.SCENARIOS) : undefined;
+  const trees = [...(process.env.BEFORE_TREE ? [path.resolve(process.env.BEFORE_TREE)] : []), ROOT];
   try {
     for (const scenario of SCENARIOS.filter((s) => !only || only.test(s.name))) {
-      const row = await run(mock, scenario);
-      console.error(row);
-      rows.push(row);
+      for (const root of trees) {
+        const row = await run(mock, scenario, root);
+        console.error(row);
+        rows.push(row);
+      }
     }
   } finally {
     await mock.close();

@@ -24,11 +24,15 @@
  *   they hit has that age; a window that turns out longer is learned again the same way. Refusals
  *   with no admitted request before them (a ban, not a window) still back off exponentially.
  * - A shared limit (RATE_LIMIT_SCOPE=database): the told spacing is claimed across every process
- *   on the same key and host, and a retry-after seen by one pauses all (see shared-limit.ts).
+ *   on the same key and host, and a retry-after seen by one pauses all (see shared-limit.ts). An
+ *   untold limit is learned from what all of them were admitted, as above; once learned (a budget
+ *   and a window length), it is spread evenly like a told rate (window / budget between starts,
+ *   claimed across all of them, halved by a 429 despite it), so that N processes do not each burst a
+ *   budget of their own and probe past it.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AutoThrottle } from './autothrottle';
-import type { SharedHostLimit } from './shared-limit';
+import type { LearnedLimit, SharedHostLimit } from './shared-limit';
 
 export interface HostThrottleOptions {
   /** Told limit in requests per minute; 0 when untold. */
@@ -112,7 +116,7 @@ export class HostThrottle {
         continue;
       }
       const reopening = this.awaitingReopen;
-      const probe = this.sentInEpoch >= this.budget || reopening;
+      const probe = (!this.sharedLearned() && this.sentInEpoch >= this.budget) || reopening;
       if (probe && this.probeInFlight) {
         await this.changed;
         continue;
@@ -163,7 +167,7 @@ export class HostThrottle {
       const told = answer.retryAfterMs !== undefined;
       if (ticket.epoch === this.epoch && (told || this.admittedInEpoch > 0)) {
         // The first refusal of this window: it admitted what we counted, no more.
-        if (this.options.rateLimitPerMinute > 0) {
+        if (this.options.rateLimitPerMinute > 0 || this.sharedLearned()) {
           this.rateFactor = Math.max(MIN_RATE_FACTOR, this.rateFactor / 2);
         } else {
           this.budget = Math.max(1, this.admittedInEpoch);
@@ -180,6 +184,7 @@ export class HostThrottle {
       const waitMs = answer.retryAfterMs ?? this.untoldPauseMs();
       this.pause(waitMs);
       this.options.shared?.pause(Date.now() + waitMs);
+      if (this.learnsShared()) this.options.shared?.refused(told ? Date.now() + waitMs : undefined);
     } else if (ticket.reopening && !answer.ok) {
       // A reopening probe that failed (an error, a timeout, a stop) says nothing about the window:
       // the next probe finds out.
@@ -190,9 +195,11 @@ export class HostThrottle {
         this.admittedInEpoch += 1;
       }
       if (ticket.probe && !ticket.reopening) this.budget += 1;
+      if (this.learnsShared()) this.options.shared?.admitted(ticket.sentAt);
       if (ticket.reopening && this.searchingWindowEnd && this.refusedWindowStartAt > 0) {
         // Admitted again: the window that refused lasted until now.
         this.windowMs = ticket.sentAt - this.refusedWindowStartAt;
+        if (this.learnsShared()) this.options.shared?.reopened(ticket.sentAt);
       }
       if (ticket.reopening) {
         this.awaitingReopen = false;
@@ -219,12 +226,41 @@ export class HostThrottle {
     return Math.min(backoffMaxMs, Math.max(backoffBaseMs, refusedForMs * LEARN_STEP_SHARE));
   }
 
-  /** Ms between request starts now: the told rate (after decreases), AutoThrottle, DOWNLOAD_DELAY. */
+  /**
+   * Ms between request starts now: the told rate, or else the one learned by all processes on the key
+   * (after decreases), AutoThrottle, DOWNLOAD_DELAY.
+   */
   spacingMs(): number {
     const { rateLimitPerMinute, minDelayMs, autoThrottle } = this.options;
-    const told =
-      rateLimitPerMinute > 0 ? (60_000 * TOLD_RATE_MARGIN) / (rateLimitPerMinute * this.rateFactor) : 0;
-    return Math.max(told, minDelayMs * this.delayFactor, autoThrottle?.delayMs ?? 0);
+    const learned = this.sharedLearned();
+    const rateMs =
+      rateLimitPerMinute > 0
+        ? (60_000 * TOLD_RATE_MARGIN) / (rateLimitPerMinute * this.rateFactor)
+        : learned
+          ? (learned.windowMs * TOLD_RATE_MARGIN) / (learned.budget * this.rateFactor)
+          : 0;
+    return Math.max(rateMs, minDelayMs * this.delayFactor, autoThrottle?.delayMs ?? 0);
+  }
+
+  /** Whether this process counts what it sees toward the untold limit its fellow processes learn. */
+  private learnsShared(): boolean {
+    return (
+      this.options.rateLimitPerMinute === 0 && this.options.shared !== undefined && !this.sharedLearned()
+    );
+  }
+
+  /**
+   * The untold limit learned by the processes on the key (none when told or not shared); what it says
+   * is also this gate's budget and window length (for the stats and the pause without retry-after).
+   */
+  private sharedLearned(): LearnedLimit | undefined {
+    if (this.options.rateLimitPerMinute > 0) return undefined;
+    const learned = this.options.shared?.learned();
+    if (learned) {
+      this.budget = learned.budget;
+      this.windowMs = learned.windowMs;
+    }
+    return learned;
   }
 
   private pause(ms: number): void {

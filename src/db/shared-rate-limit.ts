@@ -1,6 +1,6 @@
 /**
  * The shared rate limit (RATE_LIMIT_SCOPE=database) kept in Postgres: no new server, one statement
- * per request.
+ * per request (and one per admitted answer while an untold limit is being learned).
  *
  * A row per key and host holds the next free start and the shared pause. A request claims the start
  * when it is due, with one UPDATE that moves the next free start to `spacing` after now (the row lock
@@ -16,6 +16,16 @@
  * share the limit (for the log) comes from the leases that have not expired, so a killed one stops
  * counting after LEASE_MS.
  *
+ * An untold limit is learned in the row too, as one process learns it alone (host-throttle.ts), but
+ * from what all of them saw: each admitted answer adds one to the row's count (only while nothing is
+ * learned: the first window or two), so the first refusal finds the fleet's budget there (taken
+ * half-way through its pause, once the answers in flight are in), and the window's length is the
+ * time from the window's first admitted request to when the server said it frees up (retry-after),
+ * or to the first request admitted again (without one). The learned budget and length are sent with
+ * NOTIFY and read by the heartbeat; from then on every process claims starts a window / budget
+ * apart, as for a told rate. Admissions sent before a refusal was counted go to no window, so a late
+ * answer cannot shrink the next one's count.
+ *
  * The key is stored as a hash, never as itself. When the database is away (a restart), a process
  * keeps its own spacing and goes back to the shared one as soon as a statement succeeds again.
  *
@@ -26,7 +36,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import type { SharedHostLimit, SharedLimit } from '../core/shared-limit';
+import type { LearnedLimit, SharedHostLimit, SharedLimit } from '../core/shared-limit';
 import { UsageError } from '../core/errors';
 import { describeDatabase, errorSummary } from './describe';
 
@@ -59,7 +69,17 @@ const SCHEMA_SQL = `
     process_id uuid NOT NULL,
     expires_at timestamptz NOT NULL,
     PRIMARY KEY (key_hash, process_id)
-  );`;
+  );
+  -- The untold limit being learned (added after the first release: tables made before get them here).
+  -- window_ms > 0: learned, budget requests per window_ms. Else budget and window_started_at are the
+  -- refused window's, waiting for its length, and admitted counts the window since counted_since.
+  ALTER TABLE crawler_rate_limit
+    ADD COLUMN IF NOT EXISTS admitted int NOT NULL DEFAULT 0,
+    ADD COLUMN IF NOT EXISTS first_admitted_at timestamptz,
+    ADD COLUMN IF NOT EXISTS counted_since timestamptz NOT NULL DEFAULT 'epoch',
+    ADD COLUMN IF NOT EXISTS budget int NOT NULL DEFAULT 0,
+    ADD COLUMN IF NOT EXISTS window_started_at timestamptz,
+    ADD COLUMN IF NOT EXISTS window_ms float8 NOT NULL DEFAULT 0;`;
 
 /**
  * Takes the start if it is due (and no pause holds): the next one is then `spacing` after now. Else says
@@ -95,8 +115,44 @@ const HEARTBEAT_SQL = `
     ON CONFLICT (key_hash, process_id) DO UPDATE SET expires_at = excluded.expires_at),
   expired AS (
     DELETE FROM crawler_rate_limit_lease WHERE expires_at < clock_timestamp() - interval '1 hour')
-  SELECT host, extract(epoch FROM paused_until - clock_timestamp()) * 1000 AS paused_ms
+  SELECT host, extract(epoch FROM paused_until - clock_timestamp()) * 1000 AS paused_ms, budget, window_ms
     FROM crawler_rate_limit WHERE key_hash = $1 AND host = ANY($3::text[])`;
+
+/** `secs` ms from now ($3, negative for the past) as a time of the server's clock. */
+const AT = `clock_timestamp() + make_interval(secs => $3::float8 / 1000)`;
+
+/** What the processes hear when a limit is learned (as a pause, with NOTIFY). */
+const NOTIFY_LEARNED = `pg_notify('${CHANNEL}', json_build_object('key', $1::text, 'host', $2::text,
+           'budget', budget, 'windowMs', window_ms)::text)`;
+
+/** One admitted answer, sent at $3, counted toward the window being learned. */
+const ADMITTED_SQL = `
+  UPDATE crawler_rate_limit
+     SET admitted = admitted + 1, first_admitted_at = least(first_admitted_at, ${AT})
+   WHERE key_hash = $1 AND host = $2 AND window_ms = 0 AND ${AT} > counted_since`;
+
+/**
+ * A refusal: the count is the window's budget; with the window's end ($3, from the retry-after) its
+ * length is learned at once. Refusals of a window already counted find a count of 0 and change nothing.
+ */
+const REFUSED_SQL = `
+  WITH counted AS (
+    UPDATE crawler_rate_limit
+       SET budget = admitted, window_started_at = first_admitted_at,
+           window_ms = CASE WHEN $3::float8 IS NULL THEN 0
+             ELSE greatest(1, extract(epoch FROM ${AT} - first_admitted_at) * 1000) END,
+           admitted = 0, first_admitted_at = NULL, counted_since = clock_timestamp()
+     WHERE key_hash = $1 AND host = $2 AND window_ms = 0 AND admitted > 0
+    RETURNING budget, window_ms)
+  SELECT budget, window_ms, ${NOTIFY_LEARNED} FROM counted WHERE window_ms > 0`;
+
+/** The refused window admitted a request sent at $3 again: its length is from its first admitted. */
+const REOPENED_SQL = `
+  WITH learned AS (
+    UPDATE crawler_rate_limit SET window_ms = extract(epoch FROM ${AT} - window_started_at) * 1000
+     WHERE key_hash = $1 AND host = $2 AND window_ms = 0 AND budget > 0 AND ${AT} > window_started_at
+    RETURNING budget, window_ms)
+  SELECT budget, window_ms, ${NOTIFY_LEARNED} FROM learned`;
 
 const PROCESSES_SQL = `
   SELECT count(*)::int AS n FROM crawler_rate_limit_lease
@@ -216,13 +272,13 @@ class PostgresSharedLimit implements SharedLimit {
 
   private async beat(): Promise<void> {
     const hosts = [...this.hosts.keys()];
-    const rows = await this.query<{ host: string; paused_ms: number }>(HEARTBEAT_SQL, [
+    const rows = await this.query<{ host: string } & Heard>(HEARTBEAT_SQL, [
       this.keyHash,
       this.processId,
       hosts,
       LEASE_MS,
     ]);
-    for (const row of rows ?? []) this.hosts.get(row.host)?.heard(Number(row.paused_ms));
+    for (const row of rows ?? []) this.hosts.get(row.host)?.heard(row);
     if (!this.listener && !this.closed) await this.listen().catch(() => undefined);
   }
 
@@ -240,8 +296,14 @@ class PostgresSharedLimit implements SharedLimit {
     client.on('end', lost);
     client.on('notification', ({ payload }) => {
       try {
-        const { key, host, ms } = JSON.parse(payload ?? '') as { key: string; host: string; ms: number };
-        if (key === this.keyHash) this.hosts.get(host)?.heard(Number(ms));
+        const { key, host, ms, budget, windowMs } = JSON.parse(payload ?? '') as {
+          key: string;
+          host: string;
+          ms?: number;
+          budget?: number;
+          windowMs?: number;
+        };
+        if (key === this.keyHash) this.hosts.get(host)?.heard({ paused_ms: ms, budget, window_ms: windowMs });
       } catch {
         // Not ours: ignore.
       }
@@ -258,8 +320,16 @@ class PostgresSharedLimit implements SharedLimit {
   }
 }
 
+/** What a process hears of a host's row: the pause (ms from now) and the learned limit (0: none). */
+interface Heard {
+  paused_ms?: number | null;
+  budget?: number | null;
+  window_ms?: number | null;
+}
+
 class HostLimit implements SharedHostLimit {
   private sharedPausedUntil = 0;
+  private learnedLimit: LearnedLimit | undefined;
   /** This process's last start here: never closer than the spacing, also across a database outage. */
   private lastStartAt = 0;
   /** The claim in progress here: one at a time per process, the others queue behind it. */
@@ -295,7 +365,7 @@ class HostLimit implements SharedHostLimit {
       const ownWaitMs = this.lastStartAt + spacingMs - Date.now();
       if (ownWaitMs > 0) await sleep(ownWaitMs, undefined, { signal });
       signal?.throwIfAborted();
-      if (!this.rowMade) this.rowMade = (await this.owner.query(ROW_SQL, [key, this.host])) !== undefined;
+      await this.makeRow();
       const rows = await this.owner.query<{ claimed: number; wait_ms: number; paused_ms: number }>(
         CLAIM_SQL,
         [key, this.host, spacingMs],
@@ -310,7 +380,7 @@ class HostLimit implements SharedHostLimit {
         continue;
       }
       const [row] = rows;
-      this.heard(Number(row.paused_ms));
+      this.heard(row);
       // Due in so long; at least 1 ms, as another process just took it.
       await sleep(Math.max(1, Number(row.wait_ms), Number(row.paused_ms)), undefined, { signal });
     }
@@ -325,8 +395,48 @@ class HostLimit implements SharedHostLimit {
     return this.sharedPausedUntil;
   }
 
-  /** A pause read from the database: `ms` from now (negative when over). */
-  heard(ms: number): void {
+  learned(): LearnedLimit | undefined {
+    return this.learnedLimit;
+  }
+
+  admitted(sentAt: number): void {
+    if (!this.learnedLimit) void this.update(ADMITTED_SQL, sentAt - Date.now());
+  }
+
+  refused(windowEndsAt?: number): void {
+    if (this.learnedLimit) return;
+    // Counted half-way through the pause, not at once: the answers to the requests that were in flight
+    // in every process are in by then (the window admitted the ones admitted: they count), and none
+    // is sent meanwhile. Counted at once, a window of 20 was found to be 16.
+    const settleMs = Math.max(0, (this.sharedPausedUntil - Date.now()) / 2);
+    setTimeout(() => {
+      if (this.learnedLimit) return;
+      void this.update(REFUSED_SQL, windowEndsAt === undefined ? null : windowEndsAt - Date.now());
+    }, settleMs).unref();
+  }
+
+  reopened(sentAt: number): void {
+    if (!this.learnedLimit) void this.update(REOPENED_SQL, sentAt - Date.now());
+  }
+
+  /** What was read from the database: a pause `paused_ms` from now (negative when over), a learned limit. */
+  heard(row: Heard): void {
+    const ms = Number(row.paused_ms ?? 0);
     if (ms > 0) this.sharedPausedUntil = Math.max(this.sharedPausedUntil, Date.now() + ms);
+    const budget = Number(row.budget ?? 0);
+    const windowMs = Number(row.window_ms ?? 0);
+    if (budget > 0 && windowMs > 0) this.learnedLimit = { budget, windowMs };
+  }
+
+  /** Runs a learning statement on the row ($3: a time in ms from now); what it learned is heard here at once. */
+  private async update(sql: string, ms: number | null): Promise<void> {
+    await this.makeRow();
+    const rows = await this.owner.query<Heard>(sql, [this.owner.key, this.host, ms]);
+    for (const row of rows ?? []) this.heard(row);
+  }
+
+  private async makeRow(): Promise<void> {
+    if (!this.rowMade)
+      this.rowMade = (await this.owner.query(ROW_SQL, [this.owner.key, this.host])) !== undefined;
   }
 }

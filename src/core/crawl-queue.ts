@@ -9,9 +9,10 @@
  * - In memory, a handled request is dropped a little later (`forget`): a long crawl's queue does not
  *   hold every request it ever sent. Crawlee's cache of the keys it has seen still filters a duplicate.
  */
-import { Configuration, RequestQueueV1 } from '@crawlee/basic';
+import { Configuration, ConfigurationOptions, LocalEventManager, RequestQueueV1 } from '@crawlee/basic';
 import { MemoryStorage } from '@crawlee/memory-storage';
 import { randomUUID } from 'node:crypto';
+import { totalmem } from 'node:os';
 import type { RequestData } from './request';
 
 /** What the queue keeps of a request besides its URL (JSON only: it may be written to JOB_DIR). */
@@ -32,6 +33,25 @@ interface FailedRecord {
  */
 const FORGET_AFTER = 64;
 
+/**
+ * Crawlee's event manager without its system snapshots: each one spawns `ps` (at every crawl's
+ * start, then every second) for the autoscaling of concurrency, which this engine does not use (its
+ * concurrency is fixed). A worker starts a crawl per job: that was two `ps` per job, with the memory
+ * check below (BENCHMARKS.md, the market).
+ */
+class NoSnapshotsEventManager extends LocalEventManager {
+  override async emitSystemInfoEvent(intervalCallback: () => unknown): Promise<void> {
+    intervalCallback();
+  }
+}
+
+/** The crawler's configuration; the memory given, so Crawlee does not ask `ps` for it either. */
+function crawleeConfig(options: ConfigurationOptions): Configuration {
+  const config = new Configuration({ ...options, memoryMbytes: Math.floor(totalmem() / 2 ** 20) });
+  config.set('eventManager', new NoSnapshotsEventManager(config));
+  return config;
+}
+
 export class CrawlQueue {
   /** Handled requests' ids, dropped from the in-memory queue FORGET_AFTER requests later. */
   private readonly handledIds: string[] = [];
@@ -48,7 +68,7 @@ export class CrawlQueue {
   /** The queue in memory (no job dir), or on disk in `jobDir` with the failed requests' records beside it. */
   static async open(jobDir: string): Promise<CrawlQueue> {
     if (!jobDir) {
-      const config = new Configuration({ persistStorage: false, purgeOnStart: true });
+      const config = crawleeConfig({ persistStorage: false, purgeOnStart: true });
       return new CrawlQueue(await RequestQueueV1.open(null, { config }), config, undefined);
     }
     const storageClient = new MemoryStorage({
@@ -58,7 +78,7 @@ export class CrawlQueue {
       // and the queue then fails to open. Nothing here reads them (the pending count comes from the queue).
       writeMetadata: false,
     });
-    const config = new Configuration({ persistStorage: true, purgeOnStart: false, storageClient });
+    const config = crawleeConfig({ persistStorage: true, purgeOnStart: false, storageClient });
     return new CrawlQueue(
       await RequestQueueV1.open('crawl', { config, storageClient }),
       config,

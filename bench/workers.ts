@@ -5,8 +5,8 @@
 // Issue #12: 1, 2 and 4 workers sharing one key's limit through Postgres (RATE_LIMIT_SCOPE=database, the
 // workers' default), told and untold, over COIN_DAYS coin-days; the hand split of before for comparison.
 // Run: npx tsx bench/workers.ts. Env: COIN_DAYS (default 2000), SCENARIOS (a regexp of scenario names),
-// BEFORE_TREE (another checkout, e.g. a `git archive` of main with node_modules: each scenario is run
-// with its crawl.ts too, right before ours, so that both see the same load).
+// CRAWLERS=label=dir,label=dir to run other trees one after the other in the same run (before and after:
+// e.g. a `git worktree` of the base commit), default this tree.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -68,9 +68,14 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
-function crawler(root: string, args: string[], databaseUrl: string): ChildProcess {
+const CRAWLERS = (process.env.CRAWLERS ?? `this=${ROOT}`).split(',').map((entry) => {
+  const [label, dir] = entry.split('=');
+  return { label, dir: path.resolve(dir) };
+});
+
+function crawler(dir: string, args: string[], databaseUrl: string): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', 'crawl.ts', ...args], {
-    cwd: root,
+    cwd: dir,
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
@@ -91,21 +96,21 @@ async function settled(db: TestDatabase, jobs: number): Promise<void> {
   }
 }
 
-async function run(mock: MockApi, scenario: Scenario, root: string): Promise<string> {
+async function run(mock: MockApi, scenario: Scenario, label: string, dir: string): Promise<string> {
   const db = await createTestDatabase();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'bench-workers-'));
   mock.configure({ rateLimit: scenario.rateLimit });
   const common = ['--api-url', mock.url, '--data-dir', dataDir];
   // The queue and the tables are made once, before the clock starts.
   await new Promise((resolve) =>
-    crawler(root, ['migrate', '--data-dir', dataDir], db.url).on('close', resolve),
+    crawler(dir, ['migrate', '--data-dir', dataDir], db.url).on('close', resolve),
   );
-  const workers = scenario.workers.map((extra) => crawler(root, ['worker', ...common, ...extra], db.url));
+  const workers = scenario.workers.map((extra) => crawler(dir, ['worker', ...common, ...extra], db.url));
   await sleep(4000); // every worker started and polling
   const since = mock.requests.length;
   const started = Date.now();
   const queued = await new Promise<number | null>((resolve) =>
-    crawler(root, ['backfill', ...scenario.range, '--data-dir', dataDir], db.url).on('close', resolve),
+    crawler(dir, ['backfill', ...scenario.range, '--data-dir', dataDir], db.url).on('close', resolve),
   );
   if (queued !== 0) throw new Error(`backfill exited ${queued}`);
   const jobs = (
@@ -127,7 +132,7 @@ async function run(mock: MockApi, scenario: Scenario, root: string): Promise<str
   const early = records.filter((r) => r.status === 429 && r.at < firstWindowEnd).length;
   const ideal = scenario.idealS ? `${(wallS / scenario.idealS).toFixed(2)}x` : '-';
   return (
-    `| ${root === ROOT ? '' : 'before: '}${scenario.name} | ${jobs} | ${stored} | ${ok} (${ok - days} twice) | ${limited} (${pct} %; ${early} in the first window) | ` +
+    `| ${label} | ${scenario.name} | ${jobs} | ${stored} | ${ok} (${ok - days} twice) | ${limited} (${pct} %; ${early} in the first window) | ` +
     `${wallS.toFixed(1)} | ${ideal} |`
   );
 }
@@ -135,15 +140,14 @@ async function run(mock: MockApi, scenario: Scenario, root: string): Promise<str
 async function main(): Promise<void> {
   const mock = await startMockApi({ latencyMs: 100 });
   const rows = [
-    '| scenario | jobs | days stored | 200s | 429s | wall s | x ideal |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| crawler | scenario | jobs | days stored | 200s | 429s | wall s | x ideal |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   const only = process.env.SCENARIOS ? new RegExp(process.env.SCENARIOS) : undefined;
-  const trees = [...(process.env.BEFORE_TREE ? [path.resolve(process.env.BEFORE_TREE)] : []), ROOT];
   try {
     for (const scenario of SCENARIOS.filter((s) => !only || only.test(s.name))) {
-      for (const root of trees) {
-        const row = await run(mock, scenario, root);
+      for (const { label, dir } of CRAWLERS) {
+        const row = await run(mock, scenario, label, dir);
         console.error(row);
         rows.push(row);
       }

@@ -129,8 +129,8 @@ export interface Settings {
   /**
    * `database`: every process with the same API key and host shares one limit through Postgres
    * (DATABASE_URL): the told rate spread over them, a retry-after seen by one pausing all.
-   * `process`: each process keeps its own. Empty: `database` for `worker` and `schedule`, `process`
-   * for the other commands.
+   * `process`: each process keeps its own. Empty: `database` for `worker`, `schedule` and `backfill`
+   * (its ranking requests), `process` for the other commands.
    */
   RATE_LIMIT_SCOPE: RateLimitScope;
 

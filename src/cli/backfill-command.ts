@@ -4,12 +4,15 @@
  * worker skips the days already stored); `coingecko-crawler runs` shows how far it got.
  *
  * `--top N` and `--all` queue the whole market instead: the coins of the ranking or of `/coins/list`
- * (fetched first, a few requests), each over the days the plan serves, one market-chart job per coin
- * and 365 days (see src/scheduler/market-backfill.ts).
+ * (fetched first, a few requests through the same downloader and rate limit as the workers), each
+ * over the days the plan serves, one market-chart job per coin (and per 365 days on the free plans;
+ * see src/scheduler/market-backfill.ts).
  */
 import type { Argv } from 'yargs';
+import type { Logger } from 'winston';
 import { createLogger, flushLogger } from '../core/logger';
 import { UsageError } from '../core/errors';
+import { resolveSettings, SettingsSources } from '../core/settings-loader';
 import { CoinUniverse, fetchCoinIds } from '../scheduler/coin-universe';
 import { checkBackfillRequest } from '../scheduler/job-requests';
 import { BackfillRequest, queueBackfillJobs } from '../scheduler/jobs';
@@ -18,7 +21,7 @@ import type { Settings } from '../settings';
 import { openJobQueue, requireDatabaseUrl } from '../scheduler/queue';
 import { DEFAULT_SPIDER } from '../spiders';
 import { COMMAND_NAME } from './command-name';
-import { commonOptions, last, numberFlag, rangeOptions, settingsFromArgv } from './options';
+import { commonOptions, last, numberFlag, rangeOptions, settingSourcesFromArgv } from './options';
 
 export function backfillOptions<T>(yargs: Argv<T>) {
   return commonOptions(rangeOptions(yargs, false, 'the start day; with --top/--all: today'))
@@ -45,7 +48,12 @@ export function backfillOptions<T>(yargs: Argv<T>) {
 }
 
 /** What to queue: the flags checked, and for --top/--all the coins fetched. */
-async function backfillRequest(argv: Record<string, unknown>, settings: Settings): Promise<BackfillRequest> {
+async function backfillRequest(
+  argv: Record<string, unknown>,
+  sources: SettingsSources,
+  settings: Settings,
+  logger: Logger,
+): Promise<BackfillRequest> {
   const coinIds = argv['coin-id'] as string[] | undefined;
   const top = argv.top as number | string | undefined;
   const all = argv.all === true;
@@ -75,7 +83,7 @@ async function backfillRequest(argv: Record<string, unknown>, settings: Settings
   // Before any request: the jobs need a queue.
   requireDatabaseUrl(settings);
   const universe: CoinUniverse = all ? { all: true } : { top: Number(top) };
-  const ids = await fetchCoinIds(settings, universe).catch((error: unknown) => {
+  const ids = await fetchCoinIds(sources, universe, logger).catch((error: unknown) => {
     throw new UsageError(
       `${all ? '--all' : '--top'}: could not list the coins (${(error as Error).message})`,
       {
@@ -90,11 +98,12 @@ export async function runBackfillCommand(
   argv: Record<string, unknown>,
   env: NodeJS.ProcessEnv,
 ): Promise<number> {
-  const settings = settingsFromArgv(argv, env);
-  const request = await backfillRequest(argv, settings);
-  requireDatabaseUrl(settings);
+  const sources = settingSourcesFromArgv(argv, env);
+  const settings = resolveSettings(sources);
   const logger = createLogger({ level: settings.LOG_LEVEL, file: settings.LOG_FILE || undefined });
   try {
+    const request = await backfillRequest(argv, sources, settings, logger);
+    requireDatabaseUrl(settings);
     const boss = await openJobQueue(settings, logger);
     try {
       const jobs = await queueBackfillJobs(boss, settings, request);

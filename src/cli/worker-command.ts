@@ -11,6 +11,7 @@ import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors';
 import { createLogger, flushLogger } from '../core/logger';
 import type { SharedLimit } from '../core/shared-limit';
+import { KeptAcrossCrawls } from '../crawler/kept-across-crawls';
 import { openSharedLimit } from '../crawler/shared-limit';
 import { jobHandlers } from '../scheduler/job-handlers';
 import type { ScheduleJob } from '../scheduler/jobs';
@@ -67,6 +68,7 @@ export async function runWorkerCommand(
     await boss.stop({ graceful: false });
     throw error;
   }
+  const kept = new KeptAcrossCrawls();
   const signals = stopOnSignals(
     logger,
     runsJobs ? 'taking no new job; the running one stops after its requests in flight' : 'stopping',
@@ -92,7 +94,7 @@ export async function runWorkerCommand(
       await new JobWorker({
         boss,
         schema: settings.QUEUE_SCHEMA,
-        handlers: jobHandlers(boss, settings, sources, sharedLimit),
+        handlers: jobHandlers(boss, settings, sources, kept, sharedLimit),
         logger,
         pollInterval: settings.WORKER_POLL_INTERVAL,
         stop: signals.signal,
@@ -111,6 +113,7 @@ export async function runWorkerCommand(
   } finally {
     signals.dispose();
     await boss.stop({ graceful: false });
+    await kept.close();
     await sharedLimit?.close();
     await flushLogger(logger);
   }

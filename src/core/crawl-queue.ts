@@ -11,10 +11,11 @@
  *   What filters a duplicate is then the set of keys seen here (a KeySet: 20 bytes of each), as
  *   Scrapy's dupefilter keeps one fingerprint per request.
  */
-import { Configuration, RequestQueueV1 } from '@crawlee/basic';
+import { Configuration, ConfigurationOptions, LocalEventManager, RequestQueueV1 } from '@crawlee/basic';
 import { MemoryStorage } from '@crawlee/memory-storage';
 import { randomUUID } from 'node:crypto';
 import { KeySet } from './key-set';
+import { totalmem } from 'node:os';
 import type { RequestData } from './request';
 
 /** What the queue keeps of a request besides its URL (JSON only: it may be written to JOB_DIR). */
@@ -78,6 +79,25 @@ class RequestQueue extends RequestQueueV1 {
   }
 }
 
+/**
+ * Crawlee's event manager without its system snapshots: each one spawns `ps` (at every crawl's
+ * start, then every second) for the autoscaling of concurrency, which this engine does not use (its
+ * concurrency is fixed). A worker starts a crawl per job: that was two `ps` per job, with the memory
+ * check below (BENCHMARKS.md, the market).
+ */
+class NoSnapshotsEventManager extends LocalEventManager {
+  override async emitSystemInfoEvent(intervalCallback: () => unknown): Promise<void> {
+    intervalCallback();
+  }
+}
+
+/** The crawler's configuration; the memory given, so Crawlee does not ask `ps` for it either. */
+function crawleeConfig(options: ConfigurationOptions): Configuration {
+  const config = new Configuration({ ...options, memoryMbytes: Math.floor(totalmem() / 2 ** 20) });
+  config.set('eventManager', new NoSnapshotsEventManager(config));
+  return config;
+}
+
 export class CrawlQueue {
   /** Handled requests' ids, dropped from the in-memory queue FORGET_AFTER requests later. */
   private readonly handledIds: string[] = [];
@@ -96,7 +116,7 @@ export class CrawlQueue {
   /** The queue in memory (no job dir), or on disk in `jobDir` with the failed requests' records beside it. */
   static async open(jobDir: string): Promise<CrawlQueue> {
     if (!jobDir) {
-      const config = new Configuration({ persistStorage: false, purgeOnStart: true });
+      const config = crawleeConfig({ persistStorage: false, purgeOnStart: true });
       const queue = (await RequestQueue.open(null, { config })) as RequestQueue;
       return new CrawlQueue(queue, config, undefined);
     }
@@ -107,7 +127,7 @@ export class CrawlQueue {
       // and the queue then fails to open. Nothing here reads them (the pending count comes from the queue).
       writeMetadata: false,
     });
-    const config = new Configuration({ persistStorage: true, purgeOnStart: false, storageClient });
+    const config = crawleeConfig({ persistStorage: true, purgeOnStart: false, storageClient });
     return new CrawlQueue(
       await RequestQueueV1.open('crawl', { config, storageClient }),
       config,

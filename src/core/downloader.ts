@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'winston';
 import type { CrawlSettings } from '../settings';
-import { createDownloadHandler } from './download-handler';
+import { createDownloadHandler, DownloadHandler } from './download-handler';
 import { DownloaderMiddlewareFactory, DownloaderMiddlewareManager } from './downloader-middleware';
 import { HostSlots } from './host-slots';
 import { RequestRunner } from './request-runner';
@@ -23,13 +23,15 @@ export interface DownloaderOptions {
   throttle: Throttle;
   stats: StatsCollector;
   logger: Logger;
+  /** A handler kept open by the caller (a worker's, across its jobs). Default: one of the crawl's own. */
+  handler?: DownloadHandler;
 }
 
 export interface Downloader {
   runner: RequestRunner;
   /** The enabled middlewares' names, in order (for the log). */
   middlewareNames: readonly string[];
-  /** Closes the handler's connections and the middlewares. */
+  /** Closes the middlewares, and the handler's connections when it is the downloader's own. */
   close(): Promise<void>;
 }
 
@@ -40,9 +42,10 @@ export function openDownloader({
   throttle,
   stats,
   logger,
+  handler: given,
 }: DownloaderOptions): Downloader {
   const middlewares = DownloaderMiddlewareManager.fromSettings(registry, settings, { spider, stats, logger });
-  const handler = createDownloadHandler(settings);
+  const handler = given ?? createDownloadHandler(settings);
   const runner = new RequestRunner({
     spider,
     handler,
@@ -56,7 +59,7 @@ export function openDownloader({
     runner,
     middlewareNames: middlewares.names,
     close: async () => {
-      handler.close();
+      if (!given) handler.close();
       await middlewares.close();
     },
   };

@@ -21,6 +21,7 @@ import type { CrawlSettings, Settings } from '../settings';
 import { CrawlQueue, Placement, QueuedRequestData } from './crawl-queue';
 import type { FailureScope } from './errors';
 import { openDownloader } from './downloader';
+import type { DownloadHandler } from './download-handler';
 import type { DownloaderMiddlewareFactory } from './downloader-middleware';
 import type { ItemType } from './item';
 import type { PipelineChain, PipelineContext } from './pipeline';
@@ -66,6 +67,8 @@ export interface EngineOptions {
    * jobs, so its rate limit and what it learned hold from one job to the next). Default: a new one.
    */
   throttle?: Throttle;
+  /** The download handler, kept (and closed) by the caller across crawls. Default: the crawl's own. */
+  downloadHandler?: DownloadHandler;
   /**
    * The downloader middlewares there are, by name (the built-ins of src/middlewares and the spider's
    * own); DOWNLOADER_MIDDLEWARES_BASE + DOWNLOADER_MIDDLEWARES say which run, in which order.
@@ -153,6 +156,7 @@ export class Engine {
       throttle: this.throttle,
       stats: this.stats,
       logger,
+      handler: this.options.downloadHandler,
     });
     const { runner } = downloader;
 

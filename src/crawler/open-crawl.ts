@@ -20,6 +20,7 @@ import { DATABASE_PIPELINES, PIPELINES, PipelineServices } from '../pipelines';
 import type { CrawlSettings } from '../settings';
 import { findSpider, SPIDERS } from '../spiders';
 import { crawlSettings } from './crawl-settings';
+import type { KeptAcrossCrawls } from './kept-across-crawls';
 import { openSharedLimit } from './shared-limit';
 import { StoredItemsView } from './stored-items';
 
@@ -64,6 +65,8 @@ export function spiderClassNamed(name: string): SpiderClass {
 export interface OpenCrawlOptions {
   /** A shared rate limit kept across crawls (a worker's); default: opened here if RATE_LIMIT_SCOPE=database. */
   sharedLimit?: SharedLimit;
+  /** A worker's database and connections, kept across its jobs: the crawl uses them and leaves them open. */
+  kept?: KeptAcrossCrawls;
 }
 
 /** Checks the request against the spider's declarations and opens what the crawl needs. */
@@ -89,9 +92,10 @@ export async function openCrawl(
   const services: PipelineServices = { spiderName };
   let closeDatabase = async () => {};
   if (enabled.some((name) => DATABASE_PIPELINES.has(name))) {
-    const opened = await openPriceStore(settings, () => logger.current);
+    const log = () => logger.current;
+    const opened = await (options.kept?.priceStore(settings, log) ?? openPriceStore(settings, log));
     services.database = { store: opened.store, description: opened.description };
-    closeDatabase = () => opened.dataSource.destroy();
+    if (!options.kept) closeDatabase = () => opened.dataSource.destroy();
   }
   let sharedLimit = options.sharedLimit;
   let closeSharedLimit = async () => {};

@@ -11,6 +11,7 @@ import { describeSettings } from '../core/settings-loader';
 import { Signals } from '../core/signals';
 import { StatsCollector } from '../core/stats';
 import { Throttle } from '../core/throttle';
+import type { KeptAcrossCrawls } from './kept-across-crawls';
 import type { PreparedCrawl } from './open-crawl';
 import { logCrawlSummary } from './summary';
 
@@ -23,10 +24,10 @@ export interface RunCrawlOptions {
   /** What to do after a stopped crawl, for the summary. */
   resumeHint: string;
   /**
-   * Throttles kept across crawls, by rate limit and throttle settings (throttleKey): a worker passes
-   * the same map to all its jobs, so its rate limit holds between them too. Default: the crawl's own.
+   * The throttle and download handler kept across crawls: a worker passes the same to all its jobs,
+   * so its rate limit and its connections hold between them. Default: the crawl's own.
    */
-  throttles?: Map<string, Throttle>;
+  kept?: KeptAcrossCrawls;
   /** The level of the stats dump (default info). */
   statsLevel?: 'info' | 'debug';
 }
@@ -41,35 +42,17 @@ export interface CrawlOutcome {
   itemsStored: number;
 }
 
-/** Jobs share a throttle when they would build the same one: same rate limit, same throttle settings. */
-function throttleKey(settings: PreparedCrawl['settings'], rateLimit: number): string {
-  return JSON.stringify([
-    rateLimit,
-    settings.DOWNLOAD_DELAY,
-    settings.RANDOMIZE_DOWNLOAD_DELAY,
-    settings.RATE_LIMIT_BACKOFF_BASE,
-    settings.RATE_LIMIT_BACKOFF_MAX,
-    settings.AUTOTHROTTLE_ENABLED,
-    settings.AUTOTHROTTLE_START_DELAY,
-    settings.AUTOTHROTTLE_MAX_DELAY,
-    settings.AUTOTHROTTLE_TARGET_CONCURRENCY,
-  ]);
-}
-
 export async function runCrawl(
   crawl: PreparedCrawl,
-  { logger, progress, stopSignal, resumeHint, throttles, statsLevel = 'info' }: RunCrawlOptions,
+  { logger, progress, stopSignal, resumeHint, kept, statsLevel = 'info' }: RunCrawlOptions,
 ): Promise<CrawlOutcome> {
   const { settings, spider, spiderClass, pipelines } = crawl;
   crawl.logger.current = logger;
   const stats = new StatsCollector();
   const rateLimit = settings.RATE_LIMIT || spider.rateLimitPreset();
-  const key = throttleKey(settings, rateLimit);
-  let throttle = throttles?.get(key);
-  if (!throttle) {
-    throttle = new Throttle(settings, rateLimit, crawl.sharedLimit);
-    throttles?.set(key, throttle);
-  }
+  const throttle =
+    kept?.throttle(settings, rateLimit, crawl.sharedLimit) ??
+    new Throttle(settings, rateLimit, crawl.sharedLimit);
   const signals = new Signals(logger);
   // The spider asks "already stored?" while the crawl runs (as it finds what to ask for): counted
   // before the extensions read the final stats.
@@ -84,6 +67,7 @@ export async function runCrawl(
     pipelines,
     stats,
     throttle,
+    downloadHandler: kept?.downloadHandler(settings),
     signals,
     downloaderMiddlewares: crawl.downloaderMiddlewares,
   });

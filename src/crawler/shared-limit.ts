@@ -1,8 +1,8 @@
 /**
  * Which rate limit a crawl keeps: its own (RATE_LIMIT_SCOPE=process), or the one shared through
  * Postgres by every process on the same API key (RATE_LIMIT_SCOPE=database; see
- * src/db/shared-rate-limit.ts). Empty: the command's default (`database` for `worker` and `schedule`
- * when DATABASE_URL is set, `process` otherwise).
+ * src/db/shared-rate-limit.ts). Empty: the command's default (`database` for `worker`, `schedule` and
+ * `backfill`, which need DATABASE_URL; `process` otherwise).
  */
 import { UsageError } from '../core/errors';
 import type { SharedLimit } from '../core/shared-limit';

@@ -9,7 +9,7 @@
  * FILES_FIELDS and the item's key, and its type says the stored copy is final.
  */
 import { createHash } from 'node:crypto';
-import { promises as fs, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import { UsageError } from '../core/errors';
 import type { ItemType } from '../core/item';
@@ -28,6 +28,14 @@ export function dayFileName(coinId: string, date: string): string {
 }
 
 const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/**
+ * Folders this process has cleared of killed writers' temporary files. Once per process is enough
+ * (a writer killed later leaves at most its few files in flight until the next start), and a
+ * worker opens this pipeline for every job: listing a folder of a whole market's day files (182,500
+ * for 500 coins x 365 days) at each job cost more than the job itself (BENCHMARKS.md, the market).
+ */
+const clearedDirs = new Set<string>();
 
 export interface JsonFilesOptions {
   dataDir: string;
@@ -53,6 +61,8 @@ export class JsonFilesPipeline implements ItemPipeline {
   async open(context?: PipelineContext): Promise<void> {
     const dir = join(this.options.dataDir, this.fixedDir());
     await fs.mkdir(dir, { recursive: true });
+    if (clearedDirs.has(dir)) return;
+    clearedDirs.add(dir);
     const removed = await removeStaleTemporaryFiles(dir);
     if (removed > 0) context?.logger.info(`removed ${removed} temporary file(s) left by a killed crawl`);
   }
@@ -72,7 +82,6 @@ export class JsonFilesPipeline implements ItemPipeline {
     const key = type.key?.bind(type);
     if (!key) return new Set();
     const now = new Date();
-    const listings = new Map<string, Set<string>>();
     const stored = new Set<string>();
     for (const probe of probes) {
       let path: string;
@@ -81,9 +90,9 @@ export class JsonFilesPipeline implements ItemPipeline {
       } catch {
         continue; // The probe lacks a field the file name needs: not known to be stored.
       }
-      const dir = dirname(path);
-      if (!listings.has(dir)) listings.set(dir, listDir(dir));
-      if (!listings.get(dir)?.has(path.slice(dir.length + 1))) continue;
+      // A look per probe, not a listing of the folder: a job asks about a year of one coin, in a
+      // folder that may hold the whole market's days.
+      if (!existsSync(path)) continue;
       try {
         const record = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
         const complete = this.options.fields.every((field) => record[field] !== undefined);
@@ -138,14 +147,6 @@ function checkTemplate(template: string): void {
     throw new UsageError(
       `FILES_STORE ${JSON.stringify(template)}: name each item's file with {key} or a field, e.g. items/{spider}/{key}.json`,
     );
-}
-
-function listDir(dir: string): Set<string> {
-  try {
-    return new Set(readdirSync(dir));
-  } catch {
-    return new Set();
-  }
 }
 
 function hashOf(item: object): string {

@@ -1,28 +1,62 @@
 /**
  * Which coins a market-wide backfill covers: the top N by market cap (the `coingecko_top` spider's
  * ranking, `/coins/markets` pages of 250) or every id CoinGecko lists (`/coins/list`, one request).
- * A handful of requests, sent before any job is queued, spaced at the plan's rate (or RATE_LIMIT),
- * with the API key's header; a 429 is waited out (its `retry-after`, else a doubling pause) and a
- * 5xx or a network error retried, as a crawl does, within the same budgets.
+ * A handful of requests, sent before any job is queued, through `coingecko_top`'s downloader as a
+ * crawl of it sends them (the way `fetch` does): its settings, the downloader middlewares (the API
+ * key's header, retries, 429s waited out) and the throttle, on the rate limit the workers share
+ * (RATE_LIMIT_SCOPE, `database` by default here, as for the workers that run the jobs).
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import { HttpClient, HttpResponse } from '../core/http-client';
-import type { Settings } from '../settings';
-import { apiBaseUrl, apiKeyHeaders, KEY_HEADER_NAMES, planRateLimit } from '../spiders/coingecko-api';
-import { coinIdsOf, MARKETS_PAGE_SIZE, marketsPageUrl } from '../spiders/coingecko-top';
+import type { Logger } from 'winston';
+import { openDownloader } from '../core/downloader';
+import { Request } from '../core/request';
+import type { SettingsSources } from '../core/settings-loader';
+import type { StoredItems } from '../core/spider';
+import { StatsCollector } from '../core/stats';
+import { Throttle } from '../core/throttle';
+import { crawlSettings } from '../crawler/crawl-settings';
+import { middlewareRegistry } from '../crawler/open-crawl';
+import { openSharedLimit } from '../crawler/shared-limit';
+import { apiBaseUrl } from '../spiders/coingecko-api';
+import { CoinGeckoTopSpider, coinIdsOf, MARKETS_PAGE_SIZE, marketsPageUrl } from '../spiders/coingecko-top';
+import { todayUtc } from '../util/dates';
 
 /** The top `top` coins by market cap, or `all` of `/coins/list`. */
 export type CoinUniverse = { top: number } | { all: true };
 
+/** Nothing is stored by these requests, so nothing is skipped. */
+const NOTHING_STORED: StoredItems = { keys: async () => new Set() };
+
 /** The coin ids, in rank order for `top`, in the list's order for `all`. */
-export async function fetchCoinIds(settings: Settings, universe: CoinUniverse): Promise<string[]> {
-  const client = new HttpClient({
-    timeoutMs: settings.DOWNLOAD_TIMEOUT * 1000,
-    redirect: { enabled: settings.REDIRECT_ENABLED, maxTimes: settings.REDIRECT_MAX_TIMES },
-    secretHeaders: [...KEY_HEADER_NAMES],
-    proxy: { httpProxy: settings.HTTP_PROXY, httpsProxy: settings.HTTPS_PROXY, noProxy: settings.NO_PROXY },
+export async function fetchCoinIds(
+  sources: SettingsSources,
+  universe: CoinUniverse,
+  logger: Logger,
+): Promise<string[]> {
+  const settings = crawlSettings(sources, CoinGeckoTopSpider);
+  const today = todayUtc();
+  const top = 'top' in universe ? universe.top : 1;
+  const args = { top, endpoint: 'market_chart' as const, startDate: today, endDate: today };
+  const spider = new CoinGeckoTopSpider({ args, settings, stored: NOTHING_STORED });
+  const sharedLimit = await openSharedLimit(settings, 'database', (message) => logger.warn(message));
+  const throttle = new Throttle(settings, settings.RATE_LIMIT || spider.rateLimitPreset(), sharedLimit);
+  const downloader = openDownloader({
+    settings,
+    spider,
+    registry: middlewareRegistry(CoinGeckoTopSpider),
+    throttle,
+    stats: new StatsCollector(),
+    logger,
   });
-  const get = spacedGetter(client, settings);
+  const get = async (url: string): Promise<unknown[]> => {
+    const path = new URL(url).pathname.replace(/^.*\/coins\//, '/coins/');
+    const outcome = await downloader.runner.fetch(new Request({ url }));
+    if (!outcome.ok) throw new Error(`${path}: ${outcome.reason}`);
+    const { status, text } = outcome.response;
+    if (status !== 200) throw new Error(`${path} answered HTTP ${status}: ${text.slice(0, 200)}`);
+    const body = parseJson(text);
+    if (!Array.isArray(body)) throw new Error(`${path}: the answer is not a JSON array`);
+    return body;
+  };
   const base = apiBaseUrl(settings);
   try {
     if ('all' in universe) return coinIdsOf(await get(`${base}/coins/list`), '/coins/list');
@@ -36,66 +70,9 @@ export async function fetchCoinIds(settings: Settings, universe: CoinUniverse): 
     }
     return [...new Set(ids)].slice(0, universe.top);
   } finally {
-    client.close();
+    await downloader.close();
+    await sharedLimit?.close();
   }
-}
-
-/** GET of a JSON array, spaced at the rate limit, with the crawl's retry budgets. */
-function spacedGetter(client: HttpClient, settings: Settings): (url: string) => Promise<unknown[]> {
-  const perMinute = settings.RATE_LIMIT || planRateLimit(settings) || 0;
-  const intervalMs = perMinute > 0 ? 60_000 / perMinute : 0;
-  let nextAt = 0;
-  const headers = {
-    accept: 'application/json',
-    'user-agent': settings.USER_AGENT,
-    ...apiKeyHeaders(settings),
-  };
-  return async (url) => {
-    let rateLimited = 0;
-    let failed = 0;
-    for (;;) {
-      const wait = nextAt - Date.now();
-      if (wait > 0) await sleep(wait);
-      nextAt = Date.now() + intervalMs;
-      let response: HttpResponse | undefined;
-      let problem: string;
-      try {
-        response = await client.request({ method: 'GET', url, headers });
-        problem = `HTTP ${response.status}`;
-      } catch (error) {
-        problem = (error as Error).message;
-      }
-      const path = new URL(url).pathname.replace(/^.*\/coins\//, '/coins/');
-      if (response?.status === 429) {
-        if (++rateLimited > settings.RATE_LIMIT_RETRY_TIMES)
-          throw new Error(`${path}: still 429 after retries`);
-        const told = Number(response.headers['retry-after']);
-        const pauseS =
-          Number.isFinite(told) && told >= 0
-            ? told
-            : Math.min(
-                settings.RATE_LIMIT_BACKOFF_MAX,
-                settings.RATE_LIMIT_BACKOFF_BASE * 2 ** (rateLimited - 1),
-              );
-        nextAt = Math.max(nextAt, Date.now() + pauseS * 1000);
-        continue;
-      }
-      if (response?.status === 200) {
-        const body = parseJson(response.body.toString('utf8'));
-        if (Array.isArray(body)) return body;
-        problem = 'the answer is not a JSON array';
-      } else if (response && !settings.RETRY_HTTP_CODES.includes(response.status)) {
-        throw new Error(
-          `${path} answered HTTP ${response.status}: ${response.body.toString('utf8').slice(0, 200)}`,
-        );
-      }
-      if (!settings.RETRY_ENABLED || ++failed > settings.RETRY_TIMES)
-        throw new Error(`${path}: ${problem} (after ${failed} tries)`);
-      await sleep(
-        Math.min(settings.RETRY_BACKOFF_MAX, settings.RETRY_BACKOFF_BASE * 2 ** (failed - 1)) * 1000,
-      );
-    }
-  };
 }
 
 function parseJson(text: string): unknown {

@@ -7,7 +7,7 @@ import type PgBoss from 'pg-boss';
 import type { Logger } from 'winston';
 import type { SettingsSources } from '../core/settings-loader';
 import type { SharedLimit } from '../core/shared-limit';
-import type { Throttle } from '../core/throttle';
+import type { KeptAcrossCrawls } from '../crawler/kept-across-crawls';
 import { CrawlRequest, openCrawl } from '../crawler/open-crawl';
 import { runCrawl } from '../crawler/run-crawl';
 import { describeFailures } from '../crawler/summary';
@@ -50,19 +50,18 @@ export type JobHandler = (job: PgBoss.JobWithMetadata<unknown>, context: JobCont
 
 /**
  * `settings` as the worker resolved them; `sources` to resolve each job's with its spider's own;
+ * `kept`: the throttle, connections and database the worker keeps across its jobs (it closes them);
  * `sharedLimit`: the rate limit the worker shares with the others (RATE_LIMIT_SCOPE=database).
  */
 export function jobHandlers(
   boss: PgBoss,
   settings: Settings,
   sources: SettingsSources,
+  kept: KeptAcrossCrawls,
   sharedLimit?: SharedLimit,
 ): Record<QueueName, JobHandler> {
-  // One throttle per rate limit for all of this worker's jobs: its share of the API's limit holds
-  // from one job to the next, and a limit learned from 429s is not learned again per job.
-  const throttles = new Map<string, Throttle>();
   const crawlJob = (request: CrawlRequest, context: JobContext) =>
-    runCrawlJob(request, sources, throttles, context, sharedLimit);
+    runCrawlJob(request, sources, kept, context, sharedLimit);
   return {
     [QUEUES.schedule]: async (job) => {
       const { coins = settings.DAILY_COINS, date = utcDayOf(job.createdOn) } = job.data as ScheduleJob;
@@ -85,17 +84,17 @@ export function jobHandlers(
 async function runCrawlJob(
   request: CrawlRequest,
   sources: SettingsSources,
-  throttles: Map<string, Throttle>,
+  kept: KeptAcrossCrawls,
   { logger, stop }: JobContext,
   sharedLimit: SharedLimit | undefined,
 ): Promise<CrawlJobOutput> {
-  const crawl = await openCrawl(request, sources, { sharedLimit });
+  const crawl = await openCrawl(request, sources, { sharedLimit, kept });
   try {
     const { result, complete, skipped, itemsStored } = await runCrawl(crawl, {
       logger,
       stopSignal: stop,
       resumeHint: 'the job goes back to the queue; the days not stored yet run again',
-      throttles,
+      kept,
       // One line per job (the worker's "completed"); the whole stats at --log-level debug.
       statsLevel: 'debug',
     });

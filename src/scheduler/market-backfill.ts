@@ -3,22 +3,22 @@
  * many days per job, from what the API plan serves (see the README, "The whole market").
  *
  * - Every job runs `coingecko_market_chart`: `/coins/{id}/market_chart/range` gives daily points
- *   (00:00 UTC) for any span over 90 days, up to 365 days a request in this crawler, against one
- *   request per day for `/history`.
+ *   (00:00 UTC) for any span over 90 days, with no documented cap on the span, against one request
+ *   per day for `/history`.
  * - Free plans (public, demo) serve only the last 365 days: the range defaults to them, a start
  *   before is refused, and each coin is one job of one request.
  * - The pro plan serves the whole history: the range defaults to CoinGecko's first day of data
- *   (2013-04-28), and each coin is one job per 365 days, each one request.
+ *   (2013-04-28), and each coin is one job of one request, whatever the range.
  */
 import { checkDay } from '../core/crawl-args';
 import { UsageError } from '../core/errors';
 import type { Settings } from '../settings';
-import { addDays, todayUtc } from '../util/dates';
+import { addDays, dayCount, todayUtc } from '../util/dates';
 
 /** The spider of every market-wide job. */
 export const MARKET_SPIDER = 'coingecko_market_chart';
-/** Days per job, and per request: the market-chart spider's largest request. */
-export const MARKET_CHUNK_DAYS = 365;
+/** Days per job on the free plans, and per request: all they serve. */
+export const FREE_PLAN_CHUNK_DAYS = 365;
 /** The first day CoinGecko has data for (bitcoin's first point). */
 export const FIRST_DATA_DAY = '2013-04-28';
 
@@ -51,5 +51,7 @@ export function planMarketRange(
       `--start-date ${startDate}: the ${settings.API_PLAN} plan serves only the last 365 days (from ${oldest}); ` +
         'a pro key (COINGECKO_API_PLAN=pro) serves the whole history',
     );
-  return { startDate, endDate, chunkDays: MARKET_CHUNK_DAYS, spider: MARKET_SPIDER };
+  // A paid plan's job is the coin's whole range: the spider asks for it in one request.
+  const chunkDays = free ? FREE_PLAN_CHUNK_DAYS : dayCount(startDate, endDate);
+  return { startDate, endDate, chunkDays, spider: MARKET_SPIDER };
 }

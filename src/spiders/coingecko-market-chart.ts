@@ -1,8 +1,8 @@
 /**
  * `coingecko_market_chart`: the same daily items as `coingecko_history`, from
- * `/coins/{id}/market_chart/range`, up to a year of days per request instead of one request per day.
- * At the public plan's 5 calls a minute a 4-year backfill takes 4 requests instead of 1,445 (nearly
- * 5 hours).
+ * `/coins/{id}/market_chart/range`, many days per request instead of one request per day: up to a
+ * year on the free plans, a whole run of missing days on a paid one. A 4-year backfill takes 4
+ * requests (1 on a paid plan) instead of 1,445 (nearly 5 hours at the public plan's 5 calls a minute).
  */
 import { contract } from '../contracts/contract';
 import { RetryRequest } from '../core/errors';
@@ -23,8 +23,12 @@ import { apiBaseUrl, readApiAnswer } from './coingecko-api';
 import { CoinGeckoSpider } from './coingecko-spider';
 import { chunkRun, DayRange, dayNumber, isoDay, missingRuns, MS_PER_DAY, widenRange } from './day-chunks';
 
-/** Most days per request: a year of daily points is ~40 kB, and a failed request costs at most that. */
-const MAX_CHUNK_DAYS = 365;
+/**
+ * Most days per request on the free plans: all they serve (the last 365 days). Paid plans serve the
+ * whole history, and CoinGecko documents no cap on a range's span (above 90 days: one point a day),
+ * so there a run of missing days is one request however long: 13 years of bitcoin is about 500 kB.
+ */
+const FREE_PLAN_CHUNK_DAYS = 365;
 /**
  * CoinGecko picks the granularity from the span: hourly (or 5-minutely) points up to 90 days, daily
  * 00:00 UTC points beyond. A shorter chunk is asked for with a span of at least this many days.
@@ -47,7 +51,7 @@ export interface ChunkMeta {
 export class CoinGeckoMarketChartSpider extends CoinGeckoSpider {
   static readonly spiderName = 'coingecko_market_chart';
   static readonly description =
-    'USD price, market cap and volume per coin per day, up to 365 days a request, from /coins/{id}/market_chart/range';
+    'USD price, market cap and volume per coin per day, up to 365 days a request (any span on a paid plan), from /coins/{id}/market_chart/range';
   static readonly spiderArguments = [COIN_ARGUMENT, ...RANGE_ARGUMENTS];
   static readonly checkArguments = checkCoinRange;
   static readonly customSettings = COIN_FILE_SETTINGS;
@@ -80,7 +84,7 @@ export class CoinGeckoMarketChartSpider extends CoinGeckoSpider {
 
 /**
  * The `/market_chart/range` requests for a coin's days that are not stored yet: runs of missing
- * days cut into chunks of at most a year, each widened to the span that gets daily points. Shared
+ * days (on the free plans cut into chunks of at most a year), each widened to the span that gets daily points. Shared
  * with `coingecko_top`.
  */
 export async function marketChartRequests(
@@ -100,7 +104,7 @@ export async function marketChartRequests(
   );
   const runs = missingRuns(startDate, endDate, (day) => done.has(coinDayKey(coinId, day)));
   return runs
-    .flatMap((run) => chunkRun(run, MAX_CHUNK_DAYS))
+    .flatMap((run) => (plan === 'pro' ? [run] : chunkRun(run, FREE_PLAN_CHUNK_DAYS)))
     .map((chunk) => {
       const [from, to] = widenRange(chunk, MIN_SPAN_DAYS, { today, oldest });
       const fromSeconds = dayNumber(from) * 86_400;

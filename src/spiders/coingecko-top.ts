@@ -48,7 +48,7 @@ const ARGUMENTS: readonly ArgumentSpec[] = [
     type: 'string',
     default: 'history',
     choices: ['history', 'market_chart'],
-    help: 'history: a request per coin and day; market_chart: up to 365 days a request',
+    help: 'history: a request per coin and day; market_chart: up to 365 days a request (any span on a paid plan)',
   },
   ...RANGE_ARGUMENTS,
 ];

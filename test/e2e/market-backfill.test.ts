@@ -38,29 +38,28 @@ async function mockIds(path: string): Promise<string[]> {
   return body.map((entry) => entry.id);
 }
 
-test('backfill --top 3 (pro plan): a job per coin and 365 days; a worker stores every day; runs sums it up', async () => {
+test('backfill --top 5 (pro plan): a job per coin, one request for its whole range; a worker runs them all, storing every day once; runs sums it up', async () => {
   const topIds = (
-    await mockIds('/coins/markets?vs_currency=usd&order=market_cap_desc&per_page=3&page=1')
-  ).slice(0, 3);
+    await mockIds('/coins/markets?vs_currency=usd&order=market_cap_desc&per_page=5&page=1')
+  ).slice(0, 5);
   const env = { COINGECKO_API_PLAN: 'pro' };
   const since = mock.requests.length;
-  const queued = await cli(['backfill', '--top', '3', '-s', '2020-06-01', '-e', '2021-07-31'], env);
+  const queued = await cli(['backfill', '--top', '5', '-s', '2020-06-01', '-e', '2021-07-31'], env);
   expect(queued.code).toBe(0);
-  // 426 days: a chunk of 365 and one of 61, per coin, in rank order.
+  // 426 days: a paid plan's range has no documented cap, so each coin is one job, in rank order.
   expect(queued.stdout.trim().split('\n')).toEqual(
-    topIds.flatMap((id) => [
-      `queued: backfill ${id}:2020-06-01..2021-05-31`,
-      `queued: backfill ${id}:2021-06-01..2021-07-31`,
-    ]),
+    topIds.map((id) => `queued: backfill ${id}:2020-06-01..2021-07-31`),
   );
-  expect(queued.stderr).toContain('6 of 6 backfill jobs queued');
+  expect(queued.stderr).toContain('5 of 5 backfill jobs queued');
   // One page of the ranking, nothing else, before the jobs are queued.
   expect(mock.requests.slice(since).map((r) => r.path)).toEqual(['/api/v3/coins/markets']);
 
   const summary = await cli(['runs', '--summary']);
-  expect(summary.stdout).toContain('backfill        6 waiting, 0 active, 0 completed, 0 failed');
-  expect(summary.stdout).toContain('backfill: 0.0 % done (0 of 6 jobs completed, 0 failed)');
+  expect(summary.stdout).toContain('backfill        5 waiting, 0 active, 0 completed, 0 failed');
+  expect(summary.stdout).toContain('backfill: 0.0 % done (0 of 5 jobs completed, 0 failed)');
 
+  // One worker runs the five jobs, one after the other, on the database, connections and throttle
+  // it keeps from one job to the next.
   const worker = spawnCli(['worker', '--api-url', mock.url, '--data-dir', tempDir(), ...QUICK], {
     env: { DATABASE_URL: db.url, ...env },
     timeoutMs: 120_000,
@@ -70,15 +69,19 @@ test('backfill --top 3 (pro plan): a job per coin and 365 days; a worker stores 
       const [{ done }] = await db.query<{ done: number }>(
         `SELECT count(*) FILTER (WHERE state = 'completed')::int AS done FROM pgboss.job WHERE name = 'backfill'`,
       );
-      if (done === 6) break;
+      if (done === 5) break;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   } finally {
     worker.child.kill('SIGTERM');
     await worker.done;
   }
-  // Each job is one /market_chart/range request.
-  expect(mock.requests.slice(since).filter((r) => r.path.endsWith('/market_chart/range'))).toHaveLength(6);
+  expect((await worker.done).stderr.match(/completed: 426 items stored/g)).toHaveLength(5);
+  // Each job is one /market_chart/range request, for the coin's whole range.
+  const ranges = mock.requests.slice(since).filter((r) => r.path.endsWith('/market_chart/range'));
+  expect(ranges.map((r) => `${r.coinId} ${r.date} ${r.status}`).sort()).toEqual(
+    [...topIds].sort().map((id) => `${id} 2020-06-01 200`),
+  );
   const rows = await db.query<{ coin_id: string; days: number; priced: number }>(
     `SELECT coin_id, count(*)::int AS days, count(usd_price)::int AS priced
        FROM coingecko_scraped_data GROUP BY coin_id ORDER BY coin_id`,
@@ -90,10 +93,32 @@ test('backfill --top 3 (pro plan): a job per coin and 365 days; a worker stores 
   expect(btc.usd_price).toBe(loadCsvPrices('bitcoin').get('2021-04-01')?.price);
 
   const json = await cli(['runs', '--summary', '--format', 'json']);
-  expect(JSON.parse(json.stdout).backfill).toEqual({ jobs: 6, completed: 6, failed: 0, percent: 100 });
+  expect(JSON.parse(json.stdout).backfill).toEqual({ jobs: 5, completed: 5, failed: 0, percent: 100 });
   // The table of runs has the summary above it.
   const table = await cli(['runs', '--limit', '1']);
-  expect(table.stdout.split('\n')[3]).toBe('backfill: 100.0 % done (6 of 6 jobs completed, 0 failed)');
+  expect(table.stdout.split('\n')[3]).toBe('backfill: 100.0 % done (5 of 5 jobs completed, 0 failed)');
+});
+
+test('backfill --top 600 reads the ranking through the downloader: the key header, a told limit kept, a 503 retried', async () => {
+  // 2 requests per 3 s, and the key required; told 40 a minute (1.5 s apart), as a crawl would be,
+  // the three pages never put 3 in a window. The first answer is a 503: the retry middleware's.
+  mock.configure({ plan: 'demo', apiKey: 'demo-key-1', rateLimit: { limit: 2, windowMs: 3000 } });
+  mock.failNext(1, 503);
+  const env = { COINGECKO_API_PLAN: 'demo', COINGECKO_API_KEY: 'demo-key-1' };
+  const start = addDays(todayUtc(), -9);
+  const since = mock.requests.length;
+  const queued = await cli(['backfill', '--top', '600', '-s', start, '--set', 'RATE_LIMIT=40'], env);
+  expect(queued.code).toBe(0);
+  expect(queued.stderr).toContain('600 of 600 backfill jobs queued');
+  const asked = mock.requests.slice(since);
+  expect(asked.map((r) => `${r.path} ${r.status}`)).toEqual([
+    '/api/v3/coins/markets 503',
+    '/api/v3/coins/markets 200',
+    '/api/v3/coins/markets 200',
+    '/api/v3/coins/markets 200',
+  ]);
+  expect(asked.map((r) => r.headers['x-cg-demo-api-key'])).toEqual(Array(4).fill('demo-key-1'));
+  expect(queued.stderr + queued.stdout).not.toContain('demo-key-1');
 });
 
 test('backfill --all (free plan): every coin of /coins/list, one job each over the last 365 days', async () => {

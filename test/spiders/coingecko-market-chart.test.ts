@@ -151,6 +151,23 @@ describe('coingecko_market_chart startRequests', () => {
     expect(JSON.parse(JSON.stringify(all[0].meta))).toEqual(all[0].meta);
   });
 
+  it('on a paid plan, asks for the whole run of missing days in one request', async () => {
+    const pro = { COINGECKO_API_KEY: 'k1', COINGECKO_API_PLAN: 'pro' };
+    const all = await requests({ startDate: '2013-04-28', endDate: '2022-12-15' }, pro);
+    expect(all.map((r) => r.meta?.days)).toEqual([['2013-04-28', '2022-12-15']]);
+    expect(all.map(window)).toEqual([['2013-04-28T00:00:00.000Z', '2022-12-15T01:00:00.000Z']]);
+    // Stored days still split it: one request per run of missing days.
+    const stored = new Set(['2020-01-01']);
+    const split = await requests(
+      { startDate: '2019-01-01', endDate: '2022-12-15', isStored: (_, day) => stored.has(day) },
+      pro,
+    );
+    expect(split.map((r) => r.meta?.days)).toEqual([
+      ['2019-01-01', '2019-12-31'],
+      ['2020-01-02', '2022-12-15'],
+    ]);
+  });
+
   it('widens a chunk shorter than 91 days backwards, so the API answers with daily points', async () => {
     const [only, ...rest] = await requests({ startDate: '2021-03-01', endDate: '2021-03-10' });
     expect(rest).toEqual([]);

@@ -66,11 +66,11 @@ async function main(): Promise<void> {
   const trees: [string, StoreClass][] = [];
   if (process.env.BEFORE_DIR) {
     // The old store's file beside this tree's modules: loading the old tree's entities next to these
-    // would declare the entities twice.
-    const source = readFileSync(path.join(process.env.BEFORE_DIR, 'src/db/price-store.ts'), 'utf8').replace(
-      /from '\.\/(entities|describe)'/g,
-      "from '../../src/db/$1'",
-    );
+    // would declare the entities twice. Its other modules (the staging table's) are the old tree's.
+    const beforeDb = path.join(process.env.BEFORE_DIR, 'src/db');
+    const source = readFileSync(path.join(beforeDb, 'price-store.ts'), 'utf8')
+      .replace(/from '\.\/(entities|describe)'/g, "from '../../src/db/$1'")
+      .replace(/from '\.\/([\w-]+)'/g, (_, name: string) => `from '${path.join(beforeDb, name)}'`);
     mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
     const copy = path.join(ROOT, 'bench', 'results', 'before-price-store.ts');
     writeFileSync(copy, source);

@@ -1,5 +1,5 @@
 /**
- * The bulk path of the store (COPY into a staging table, one upsert per batch) against a real Postgres:
+ * The bulk path of the store (a batch as array parameters, one upsert per batch) against a real Postgres:
  * a server restarted while batches are being copied loses no day and doubles none; the monthly table
  * stays min/max over the daily one; DB_FULL_RESPONSE=false stores new rows without their payload and
  * leaves an existing payload alone; the "stored?" check answers for exactly the days asked about.
@@ -22,7 +22,7 @@ function day(coinId: string, index: number, price: number | null = 100 + (index 
     usd_price: price,
     usd_market_cap: price === null ? null : price * 1000,
     usd_total_volume: null,
-    // Tabs, newlines and backslashes: the characters COPY's text format escapes.
+    // Tabs, newlines and backslashes: characters any text encoding of the payload must keep.
     full_response: { id: coinId, note: 'tab\there\nnew line \\ back', padding: 'x'.repeat(7000), index },
   };
 }

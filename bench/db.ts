@@ -1,11 +1,11 @@
 // Why: measures the database store (issues #4 and #12) in one run, before and after, beside the
 // machine's own limit: for each tree (BEFORE_DIR, e.g. a `git archive` of main, and this one), a
 // 12,765-day crawl to files only, the same crawl with --db-store, and `reprocess` of its files; then
-// `psql \copy` of the same rows into an empty table of the same shape; then the market-chart spider's
-// rows (a small full_response) stored by a crawl and by reprocess; then bytes per daily row with and
-// without full_response, pglz against lz4. Uses the machine's Postgres on 127.0.0.1:5432 (a fresh
+// `psql \copy` of the same rows into an empty table of the same shape; bytes per daily row with and
+// without full_response, pglz against lz4; then, for each tree, the market-chart spider's rows (a
+// small full_response) stored by a crawl and by reprocess, and reprocess's start-up. Uses the machine's Postgres on 127.0.0.1:5432 (a fresh
 // database per run) and the project's mock API (no latency, no limit), in this process.
-// Run: BEFORE_DIR=/tmp/crawler-main npx tsx bench/db.ts   (each tree must have dist/ built)
+// Run: BEFORE_DIR=/tmp/crawler-main [AFTER_FIRST=1] npx tsx bench/db.ts   (each tree must have dist/ built)
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -61,10 +61,12 @@ function psqlCopy(url: string, command: string): number {
 }
 
 async function main(): Promise<void> {
-  const trees = [
-    ...(process.env.BEFORE_DIR ? [['before', process.env.BEFORE_DIR]] : []),
+  const trees: [string, string][] = [
+    ...(process.env.BEFORE_DIR ? [['before', process.env.BEFORE_DIR] as [string, string]] : []),
     ['after', ROOT],
-  ] as const;
+  ];
+  // AFTER_FIRST=1: this tree first (a second run in the other order evens out a load that drifts).
+  if (process.env.AFTER_FIRST) trees.reverse();
   const mock = await startMockApi({ keepRequests: false } as never);
   const results: Measured[] = [];
   const push = (
@@ -151,27 +153,29 @@ async function main(): Promise<void> {
     sizes['JSON text of full_response (average)'] = Number(json_bytes);
     await keepDb!.drop();
 
-    // Market-chart rows: a small full_response each.
-    const db = await createTestDatabase();
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'bench-db-mc-'));
-    const env = { DATABASE_URL: db.url };
-    const mc = [...FULL, '--spider', 'coingecko_market_chart', '--data-dir', dataDir, '-d', ...common];
-    push('after', 'market chart: crawl 12,765 days, --db-store', await timed(ROOT, mc, env), await count(db));
-    await db.query('TRUNCATE coingecko_scraped_data, coingecko_processed_data');
-    push(
-      'after',
-      'market chart: reprocess 12,765 files',
-      await timed(ROOT, ['reprocess', '--data-dir', dataDir, ...quiet], env),
-      await count(db),
-    );
-    const empty = mkdtempSync(path.join(tmpdir(), 'bench-db-empty-'));
-    push(
-      'after',
-      'reprocess of no file (start-up)',
-      await timed(ROOT, ['reprocess', '--data-dir', empty, ...quiet], env),
-      0,
-    );
-    await db.drop();
+    // Market-chart rows (a small full_response each) and the start-up, for each tree.
+    for (const [tree, dir] of trees) {
+      const db = await createTestDatabase();
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'bench-db-mc-'));
+      const env = { DATABASE_URL: db.url };
+      const mc = [...FULL, '--spider', 'coingecko_market_chart', '--data-dir', dataDir, '-d', ...common];
+      push(tree, 'market chart: crawl 12,765 days, --db-store', await timed(dir, mc, env), await count(db));
+      await db.query('TRUNCATE coingecko_scraped_data, coingecko_processed_data');
+      push(
+        tree,
+        'market chart: reprocess 12,765 files',
+        await timed(dir, ['reprocess', '--data-dir', dataDir, ...quiet], env),
+        await count(db),
+      );
+      const empty = mkdtempSync(path.join(tmpdir(), 'bench-db-empty-'));
+      push(
+        tree,
+        'reprocess of no file (start-up)',
+        await timed(dir, ['reprocess', '--data-dir', empty, ...quiet], env),
+        0,
+      );
+      await db.drop();
+    }
 
     const lines = [
       '| tree | run | wall s | CPU s | rows | rows/s | peak RSS MB |',

@@ -1,7 +1,7 @@
 // Why: the store alone, without HTTP, files or a process start (issue #12): rows per second that
 // PriceStore.saveDays takes in batches of DB_BATCH_SIZE (500), for /history rows (a 6.9 kB payload each,
 // the fixture's) and for market-chart rows (a small payload), in this tree and in BEFORE_DIR's (the
-// old multi-row INSERT), into empty tables of the machine's Postgres, interleaved, in one run.
+// store it had), into empty tables of the machine's Postgres, interleaved, in one run.
 // Run: BEFORE_DIR=/tmp/crawler-main ROUNDS=3 npx tsx bench/store.ts
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -1,14 +1,15 @@
 /**
- * A batch of days as a set of rows one statement can read (`FROM ${rows.source}`), sent as a few
- * parameters whatever the batch's size.
+ * A batch of days as one call of `coingecko_save_days` (its migration says what it does), with one
+ * array per column, sent as a few parameters whatever the batch's size.
  *
- * On a Postgres server: `unnest` of one array per column. The payloads travel as one `jsonb[]`
- * parameter in Postgres' binary format: each is its JSON text behind a length, with no escaping to
- * do in Node and nothing to unescape on the server, which parses it once into the daily table's
- * `jsonb`. No staging table: COPY into one, then reading it back, cost the server a quarter more
- * CPU than this (BENCHMARKS.md, "Database at scale").
+ * On a Postgres server the arrays are the parameters. The payloads travel as one `jsonb[]` in
+ * Postgres' binary format: each is its JSON text behind a length, with no escaping to do in Node and
+ * nothing to unescape on the server, which parses it once into the daily table's `jsonb`. No staging
+ * table: COPY into one, then reading it back, cost the server a quarter more CPU than this
+ * (BENCHMARKS.md, "Database at scale").
  *
- * On the embedded PGlite: the batch as one JSON parameter (`json_to_recordset`).
+ * On the embedded PGlite: the batch as one JSON parameter (`json_to_recordset`), aggregated into the
+ * arrays on the server.
  */
 import type { DataSource } from 'typeorm';
 import type { CoinHistoryItem } from '../items/coin-history-item';
@@ -26,18 +27,18 @@ export function rowsEncodingFor(dataSource: DataSource): RowsEncoding {
   return (dataSource.options as { driver?: unknown }).driver === undefined ? 'arrays' : 'json';
 }
 
-export interface DayRows {
-  /** A FROM item with the columns coin_id, date, usd_price, usd_market_cap, usd_total_volume, full_response (jsonb). */
-  source: string;
+/** The statement that stores a batch: one row, its `changed` column the days inserted or changed. */
+export interface SaveDaysCall {
+  sql: string;
   params: unknown[];
 }
 
 /** `fullResponse` false: the rows' full_response is null. */
-export function dayRows(
+export function saveDaysCall(
   encoding: RowsEncoding,
   items: readonly DayToStore[],
   fullResponse: boolean,
-): DayRows {
+): SaveDaysCall {
   const payloads = items.map((item) => (fullResponse ? payloadText(item) : null));
   if (encoding === 'json') {
     // Each payload's text goes in as it is: the JSON parameter holds the objects, not strings of them.
@@ -48,14 +49,16 @@ export function dayRows(
         `"usd_total_volume":${JSON.stringify(item.usd_total_volume)},"full_response":${payloads[i] ?? 'null'}}`,
     );
     return {
-      source: `json_to_recordset($1::json) AS row (coin_id text, date date, usd_price float8,
-                 usd_market_cap float8, usd_total_volume float8, full_response jsonb)`,
+      sql: `SELECT coingecko_save_days(array_agg(coin_id), array_agg(date), array_agg(usd_price),
+                     array_agg(usd_market_cap), array_agg(usd_total_volume), array_agg(full_response)) AS changed
+              FROM json_to_recordset($1::json) AS row (coin_id text, date date, usd_price float8,
+                     usd_market_cap float8, usd_total_volume float8, full_response jsonb)`,
       params: [`[${rows.join(',')}]`],
     };
   }
   return {
-    source: `unnest($1::text[], $2::date[], $3::float8[], $4::float8[], $5::float8[], $6::jsonb[])
-               AS row (coin_id, date, usd_price, usd_market_cap, usd_total_volume, full_response)`,
+    sql: `SELECT coingecko_save_days($1::text[], $2::date[], $3::float8[], $4::float8[], $5::float8[],
+                   $6::jsonb[]) AS changed`,
     params: [
       items.map((item) => item.coin_id),
       items.map((item) => item.date),

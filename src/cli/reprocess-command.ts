@@ -43,10 +43,10 @@ export async function runReprocessCommand(
       logger.info(`reprocessing ${files.length} files from ${rawDir(settings.DATA_DIR)} into ${description}`);
       let changed = 0;
       let skipped = 0;
-      // The next batch is read while the previous one is written (by the server): one write in flight
-      // at a time, one batch in memory besides it. Read synchronously: a 7 kB file takes a few
-      // microseconds that way, and four trips through libuv's thread pool with fs.promises (open, stat,
-      // read, close), which cost more than parsing it (BENCHMARKS.md, "Database at scale").
+      // The next batch is read while the server writes the previous one: one write in flight at a
+      // time, one batch in memory besides it. Read synchronously: fs.promises takes four trips
+      // through libuv's thread pool per file (open, stat, read, close), which cost more CPU than
+      // parsing it (BENCHMARKS.md, "Database at scale").
       let writing: Promise<void> = Promise.resolve();
       for (let start = 0; start < files.length; start += settings.DB_BATCH_SIZE) {
         const batch = files.slice(start, start + settings.DB_BATCH_SIZE);

@@ -85,23 +85,23 @@ const JSONB_VERSION = 1;
  */
 export function jsonbArray(texts: readonly (string | null)[]): Buffer {
   let size = 20;
-  const bodies = texts.map((text) => (text === null ? null : Buffer.from(text, 'utf8')));
-  for (const body of bodies) size += 4 + (body ? 1 + body.length : 0);
+  const lengths = texts.map((text) => (text === null ? -1 : Buffer.byteLength(text, 'utf8')));
+  for (const length of lengths) size += 4 + (length < 0 ? 0 : 1 + length);
   const out = Buffer.allocUnsafe(size);
   out.writeInt32BE(1, 0); // dimensions
-  out.writeInt32BE(bodies.includes(null) ? 1 : 0, 4); // has nulls
+  out.writeInt32BE(lengths.includes(-1) ? 1 : 0, 4); // has nulls
   out.writeInt32BE(JSONB_OID, 8);
-  out.writeInt32BE(bodies.length, 12); // the dimension's length
+  out.writeInt32BE(texts.length, 12); // the dimension's length
   out.writeInt32BE(1, 16); // its lower bound
   let at = 20;
-  for (const body of bodies) {
-    if (body === null) {
+  texts.forEach((text, i) => {
+    if (text === null) {
       at = out.writeInt32BE(-1, at);
-      continue;
+      return;
     }
-    at = out.writeInt32BE(body.length + 1, at);
+    at = out.writeInt32BE(lengths[i] + 1, at);
     at = out.writeUInt8(JSONB_VERSION, at);
-    at += body.copy(out, at);
-  }
+    at += out.write(text, at, 'utf8');
+  });
   return out;
 }

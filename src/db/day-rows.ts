@@ -5,7 +5,7 @@
  * On a Postgres server the arrays are the parameters. The payloads travel as one `jsonb[]` in
  * Postgres' binary format: each is its JSON text behind a length, with no escaping to do in Node and
  * nothing to unescape on the server, which parses it once into the daily table's `jsonb`. No staging
- * table: COPY into one, then reading it back, cost the server a quarter more CPU than this
+ * table: COPY into one, then reading it back, cost the server more CPU than this
  * (BENCHMARKS.md, "Database at scale").
  *
  * On the embedded PGlite: the batch as one JSON parameter (`json_to_recordset`), aggregated into the

@@ -53,7 +53,7 @@ BEGIN
     IF changed > 0 THEN
         INSERT INTO coingecko_processed_data AS stored (coin_id, year, month, usd_price_min, usd_price_max)
         SELECT month.coin_id, extract(year FROM month.first_day)::int, extract(month FROM month.first_day)::int,
-               prices.usd_price_min, prices.usd_price_max
+               extremes.usd_price_min, extremes.usd_price_max
           FROM (SELECT DISTINCT day.coin_id, date_trunc('month', day.date)::date AS first_day
                   FROM unnest(coin_ids, dates) AS day (coin_id, date)) AS month
          CROSS JOIN LATERAL (
@@ -62,7 +62,7 @@ BEGIN
               WHERE day.coin_id = month.coin_id
                 AND day.date >= month.first_day
                 AND day.date < (month.first_day + interval '1 month')::date
-         ) AS prices
+         ) AS extremes
         ON CONFLICT (coin_id, year, month) DO UPDATE SET
             usd_price_min = EXCLUDED.usd_price_min,
             usd_price_max = EXCLUDED.usd_price_max

@@ -45,8 +45,9 @@ export function saveDaysCall(
     const rows = items.map(
       (item, i) =>
         `{"coin_id":${JSON.stringify(item.coin_id)},"date":${JSON.stringify(item.date)},` +
-        `"usd_price":${JSON.stringify(item.usd_price)},"usd_market_cap":${JSON.stringify(item.usd_market_cap)},` +
-        `"usd_total_volume":${JSON.stringify(item.usd_total_volume)},"full_response":${payloads[i] ?? 'null'}}`,
+        `"usd_price":${JSON.stringify(item.usd_price ?? null)},` +
+        `"usd_market_cap":${JSON.stringify(item.usd_market_cap ?? null)},` +
+        `"usd_total_volume":${JSON.stringify(item.usd_total_volume ?? null)},"full_response":${payloads[i] ?? 'null'}}`,
     );
     return {
       sql: `SELECT coingecko_save_days(array_agg(coin_id), array_agg(date), array_agg(usd_price),

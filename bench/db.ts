@@ -1,15 +1,17 @@
 // Why: measures the database store (issues #4 and #12) in one run, before and after, beside the
 // machine's own limit: for each tree (BEFORE_DIR, e.g. a `git archive` of main, and this one), a
 // 12,765-day crawl to files only, the same crawl with --db-store, and `reprocess` of its files; then
-// `psql \copy` of the same rows into an empty table of the same shape; then the market-chart spider's
-// rows (a small full_response) stored by a crawl and by reprocess; then bytes per daily row with and
-// without full_response, pglz against lz4. Uses the machine's Postgres on 127.0.0.1:5432 (a fresh
-// database per run) and the project's mock API (no latency, no limit), in this process.
-// Run: BEFORE_DIR=/tmp/crawler-main npx tsx bench/db.ts   (each tree must have dist/ built)
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+// `psql \copy` of the same rows into an empty table of the same shape; bytes per daily row with and
+// without full_response, pglz against lz4; then, for each tree, the market-chart spider's rows (a
+// small full_response) stored by a crawl and by reprocess, and reprocess's start-up. Uses the machine's Postgres on 127.0.0.1:5432 (a fresh
+// database per run) and the project's mock API (no latency, no limit), in this process. Beside each
+// run's own CPU, the server's: its backends' user + system seconds, read from /proc while the run lasts.
+// Run: BEFORE_DIR=/tmp/crawler-main [AFTER_FIRST=1] npx tsx bench/db.ts   (each tree must have dist/ built)
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestDatabase, TestDatabase } from '../test/helpers/database';
 import { startMockApi } from '../test/mock-api/server';
 
@@ -22,6 +24,8 @@ interface Measured {
   run: string;
   wallS: number;
   cpuS: number;
+  /** CPU of the Postgres backends serving the run (this machine's server, read from /proc). */
+  pgCpuS: number;
   peakRssMb: number;
   rows: number;
   rowsPerS: number;
@@ -54,25 +58,73 @@ async function count(db: TestDatabase): Promise<number> {
 }
 
 /** `psql -c \copy ...` wall seconds. */
-function psqlCopy(url: string, command: string): number {
+async function psqlCopy(url: string, command: string): Promise<number> {
   const started = process.hrtime.bigint();
-  execFileSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-q', '-c', command], { stdio: 'pipe' });
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('psql', [url, '-v', 'ON_ERROR_STOP=1', '-q', '-c', command], { stdio: 'ignore' });
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`psql exited ${code}`))));
+  });
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
+/** User + system CPU seconds of a process, from /proc (the server runs on this machine). */
+function processCpuS(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * `work`, and the CPU seconds of the server's backends on `db` meanwhile (every other connection to
+ * it: the crawl's, psql's), sampled every 50 ms: on a shared machine the steadier measure of what
+ * the store costs the server. A backend's last 50 ms before it ends may be missed.
+ */
+async function withServerCpu<T>(db: TestDatabase | undefined, work: () => Promise<T>): Promise<[T, number]> {
+  if (!db) return [await work(), 0];
+  const seen = new Map<number, number>();
+  let running = true;
+  const sampler = (async () => {
+    while (running) {
+      const backends = await db.query<{ pid: number }>(
+        `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+      );
+      for (const { pid } of backends) {
+        try {
+          seen.set(pid, processCpuS(pid));
+        } catch {
+          // It ended between the query and the read: its last sample stands.
+        }
+      }
+      await sleep(50);
+    }
+  })();
+  try {
+    return [await work(), [...seen.values()].reduce((sum, cpu) => sum + cpu, 0)];
+  } finally {
+    running = false;
+    await sampler;
+  }
+}
+
 async function main(): Promise<void> {
-  const trees = [
-    ...(process.env.BEFORE_DIR ? [['before', process.env.BEFORE_DIR]] : []),
+  const trees: [string, string][] = [
+    ...(process.env.BEFORE_DIR ? [['before', process.env.BEFORE_DIR] as [string, string]] : []),
     ['after', ROOT],
-  ] as const;
+  ];
+  // AFTER_FIRST=1: this tree first (a second run in the other order evens out a load that drifts).
+  if (process.env.AFTER_FIRST) trees.reverse();
   const mock = await startMockApi({ keepRequests: false } as never);
   const results: Measured[] = [];
   const push = (
     tree: string,
     run: string,
-    m: { wallS: number; cpuS: number; peakRssMb: number },
+    m: { wallS: number; cpuS: number; pgCpuS: number; peakRssMb: number },
     rows: number,
   ) => results.push({ tree, run, ...m, rows, rowsPerS: Math.round(rows / m.wallS) });
+  /** `crawl.js args` of `dir` under /usr/bin/time, with its server's CPU when it stores to `db`. */
+  const crawl = async (dir: string, args: string[], db?: TestDatabase) => {
+    const [m, pgCpuS] = await withServerCpu(db, () => timed(dir, args, db ? { DATABASE_URL: db.url } : {}));
+    return { ...m, pgCpuS: Math.round(pgCpuS * 100) / 100 };
+  };
   const quiet = ['--set', 'PROGRESS_BAR=off', '--log-level', 'warn'];
   const common = ['--api-url', mock.url, ...quiet, '--concurrency', '16'];
   let copyFile = '';
@@ -83,23 +135,22 @@ async function main(): Promise<void> {
       push(
         tree,
         'crawl 12,765 days, files only',
-        await timed(dir, [...FULL, '--data-dir', filesDir, ...common], {}),
+        await crawl(dir, [...FULL, '--data-dir', filesDir, ...common]),
         12765,
       );
 
       const db = await createTestDatabase();
       const dataDir = mkdtempSync(path.join(tmpdir(), 'bench-db-'));
-      const env = { DATABASE_URL: db.url };
-      const crawl = await timed(dir, [...FULL, '--data-dir', dataDir, '-d', ...common], env);
-      push(tree, 'crawl 12,765 days, --db-store', crawl, await count(db));
+      const stored = await crawl(dir, [...FULL, '--data-dir', dataDir, '-d', ...common], db);
+      push(tree, 'crawl 12,765 days, --db-store', stored, await count(db));
 
       await db.query('TRUNCATE coingecko_scraped_data, coingecko_processed_data');
       const files = readdirSync(path.join(dataDir, 'raw')).length;
-      const reprocess = await timed(dir, ['reprocess', '--data-dir', dataDir, ...quiet], env);
+      const reprocess = await crawl(dir, ['reprocess', '--data-dir', dataDir, ...quiet], db);
       push(tree, `reprocess ${files.toLocaleString('en')} files`, reprocess, await count(db));
       if (tree === 'after') {
         copyFile = path.join(dataDir, 'rows.copy');
-        psqlCopy(db.url, `\\copy coingecko_scraped_data TO '${copyFile}'`);
+        await psqlCopy(db.url, `\\copy coingecko_scraped_data TO '${copyFile}'`);
         keepDb = db;
       } else await db.drop();
     }
@@ -114,12 +165,14 @@ async function main(): Promise<void> {
       await keepDb!.query(
         `ALTER TABLE copy_target ALTER COLUMN full_response SET COMPRESSION ${compression}`,
       );
-      const wallS = psqlCopy(keepDb!.url, `\\copy copy_target FROM '${copyFile}'`);
+      const [wallS, pgCpuS] = await withServerCpu(keepDb, () =>
+        psqlCopy(keepDb!.url, `\\copy copy_target FROM '${copyFile}'`),
+      );
       const [{ n }] = await keepDb!.query<{ n: string }>('SELECT count(*) AS n FROM copy_target');
       push(
         'psql',
         `\\copy into an empty table, full_response ${shape}`,
-        { wallS, cpuS: 0, peakRssMb: 0 },
+        { wallS, cpuS: 0, pgCpuS: Math.round(pgCpuS * 100) / 100, peakRssMb: 0 },
         Number(n),
       );
     }
@@ -151,34 +204,35 @@ async function main(): Promise<void> {
     sizes['JSON text of full_response (average)'] = Number(json_bytes);
     await keepDb!.drop();
 
-    // Market-chart rows: a small full_response each.
-    const db = await createTestDatabase();
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'bench-db-mc-'));
-    const env = { DATABASE_URL: db.url };
-    const mc = [...FULL, '--spider', 'coingecko_market_chart', '--data-dir', dataDir, '-d', ...common];
-    push('after', 'market chart: crawl 12,765 days, --db-store', await timed(ROOT, mc, env), await count(db));
-    await db.query('TRUNCATE coingecko_scraped_data, coingecko_processed_data');
-    push(
-      'after',
-      'market chart: reprocess 12,765 files',
-      await timed(ROOT, ['reprocess', '--data-dir', dataDir, ...quiet], env),
-      await count(db),
-    );
-    const empty = mkdtempSync(path.join(tmpdir(), 'bench-db-empty-'));
-    push(
-      'after',
-      'reprocess of no file (start-up)',
-      await timed(ROOT, ['reprocess', '--data-dir', empty, ...quiet], env),
-      0,
-    );
-    await db.drop();
+    // Market-chart rows (a small full_response each) and the start-up, for each tree.
+    for (const [tree, dir] of trees) {
+      const db = await createTestDatabase();
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'bench-db-mc-'));
+      const mc = [...FULL, '--spider', 'coingecko_market_chart', '--data-dir', dataDir, '-d', ...common];
+      push(tree, 'market chart: crawl 12,765 days, --db-store', await crawl(dir, mc, db), await count(db));
+      await db.query('TRUNCATE coingecko_scraped_data, coingecko_processed_data');
+      push(
+        tree,
+        'market chart: reprocess 12,765 files',
+        await crawl(dir, ['reprocess', '--data-dir', dataDir, ...quiet], db),
+        await count(db),
+      );
+      const empty = mkdtempSync(path.join(tmpdir(), 'bench-db-empty-'));
+      push(
+        tree,
+        'reprocess of no file (start-up)',
+        await crawl(dir, ['reprocess', '--data-dir', empty, ...quiet], db),
+        0,
+      );
+      await db.drop();
+    }
 
     const lines = [
-      '| tree | run | wall s | CPU s | rows | rows/s | peak RSS MB |',
-      '| --- | --- | --- | --- | --- | --- | --- |',
+      '| tree | run | wall s | CPU s | server CPU s | rows | rows/s | peak RSS MB |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
       ...results.map(
         (r) =>
-          `| ${r.tree} | ${r.run} | ${r.wallS.toFixed(2)} | ${r.cpuS.toFixed(2)} | ${r.rows} | ${r.rowsPerS} | ${r.peakRssMb} |`,
+          `| ${r.tree} | ${r.run} | ${r.wallS.toFixed(2)} | ${r.cpuS.toFixed(2)} | ${r.pgCpuS.toFixed(2)} | ${r.rows} | ${r.rowsPerS} | ${r.peakRssMb} |`,
       ),
       '',
       ...Object.entries(sizes).map(([name, bytes]) => `bytes per daily row, ${name}: ${bytes}`),

@@ -1,7 +1,7 @@
 // Why: the store alone, without HTTP, files or a process start (issue #12): rows per second that
 // PriceStore.saveDays takes in batches of DB_BATCH_SIZE (500), for /history rows (a 6.9 kB payload each,
 // the fixture's) and for market-chart rows (a small payload), in this tree and in BEFORE_DIR's (the
-// old multi-row INSERT), into empty tables of the machine's Postgres, interleaved, in one run.
+// store it had), into empty tables of the machine's Postgres, interleaved, in one run.
 // Run: BEFORE_DIR=/tmp/crawler-main ROUNDS=3 npx tsx bench/store.ts
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -66,11 +66,11 @@ async function main(): Promise<void> {
   const trees: [string, StoreClass][] = [];
   if (process.env.BEFORE_DIR) {
     // The old store's file beside this tree's modules: loading the old tree's entities next to these
-    // would declare the entities twice.
-    const source = readFileSync(path.join(process.env.BEFORE_DIR, 'src/db/price-store.ts'), 'utf8').replace(
-      /from '\.\/(entities|describe)'/g,
-      "from '../../src/db/$1'",
-    );
+    // would declare the entities twice. Its other modules (the staging table's) are the old tree's.
+    const beforeDb = path.join(process.env.BEFORE_DIR, 'src/db');
+    const source = readFileSync(path.join(beforeDb, 'price-store.ts'), 'utf8')
+      .replace(/from '\.\/(entities|describe)'/g, "from '../../src/db/$1'")
+      .replace(/from '\.\/([\w-]+)'/g, (_, name: string) => `from '${path.join(beforeDb, name)}'`);
     mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
     const copy = path.join(ROOT, 'bench', 'results', 'before-price-store.ts');
     writeFileSync(copy, source);

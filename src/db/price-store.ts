@@ -1,19 +1,19 @@
 /**
  * Writes days to the daily table and keeps the monthly table equal to min/max over it.
  *
- * One call, one transaction, two statements whatever the batch's size: the days go into a staging
- * table (through `COPY ... FROM STDIN` on a Postgres server: see staging.ts), then one statement moves
- * them into the daily table (`INSERT ... SELECT ... ON CONFLICT (coin_id, date) DO UPDATE`, only where
- * something changed) and recomputes the months those changes touched (`INSERT ... ON CONFLICT DO
- * UPDATE` in the same statement). The same round trips as a single multi-row INSERT took. A lost connection (a restarted server) is retried with exponential backoff; the
- * transaction either committed or didn't (the staging rows go with it), so a retry never doubles a
- * row. Every value goes in as data: a hostile coin id is never SQL.
+ * One call, one statement, one transaction whatever the batch's size: `coingecko_save_days` (a
+ * function the migrations create: it locks the batch's months, upserts the days, only where
+ * something changed, and sets the months to min/max over their days), given the batch as arrays
+ * (day-rows.ts: the payloads in binary). The statement commits before its answer comes back, so a
+ * day counts as stored only once committed. A lost connection (a restarted server) is retried with
+ * exponential backoff; the transaction either committed or didn't, and the upsert makes a retry of
+ * one that did change nothing, so a retry never doubles a row. Every value goes in as data: a
+ * hostile coin id is never SQL.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DataSource, QueryRunner } from 'typeorm';
-import type { CoinHistoryItem } from '../items/coin-history-item';
+import type { DataSource } from 'typeorm';
 import { errorSummary } from './describe';
-import { ensureStagingTable, loadStaging, STAGING_TABLE, StagingLoader, stagingLoaderFor } from './staging';
+import { DayToStore, RowsEncoding, rowsEncodingFor, saveDaysCall } from './day-rows';
 
 export interface StoreRetry {
   /** Retries of a transaction that lost its connection. */
@@ -32,12 +32,8 @@ export interface PriceStoreOptions {
   fullResponse?: boolean;
 }
 
-/**
- * Postgres error classes and socket errors that mean "the connection went away", not "bad data"; and a
- * COPY stream cut off by it (its pipeline ends early).
- */
-const CONNECTION_LOST =
-  /^(08|57P)|^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|ERR_STREAM_PREMATURE_CLOSE)$/;
+/** Postgres error classes and socket errors that mean "the connection went away", not "bad data". */
+const CONNECTION_LOST = /^(08|57P)|^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN)$/;
 
 export function isConnectionLost(error: unknown): boolean {
   const { code, message } = error as { code?: string; message?: string };
@@ -55,7 +51,7 @@ export interface StoredDay {
 }
 
 export class PriceStore {
-  private readonly loader: StagingLoader;
+  private readonly encoding: RowsEncoding;
   private readonly fullResponse: boolean;
 
   constructor(
@@ -63,34 +59,18 @@ export class PriceStore {
     private readonly retry: StoreRetry,
     { fullResponse = true }: PriceStoreOptions = {},
   ) {
-    this.loader = stagingLoaderFor(dataSource);
+    this.encoding = rowsEncodingFor(dataSource);
     this.fullResponse = fullResponse;
   }
 
   /** Upserts the days and their months in one transaction; returns how many rows changed. */
-  async saveDays(items: readonly CoinHistoryItem[]): Promise<number> {
+  async saveDays(items: readonly DayToStore[]): Promise<number> {
     const unique = [...new Map(items.map((item) => [`${item.coin_id}\u0000${item.date}`, item])).values()];
     if (unique.length === 0) return 0;
+    const call = saveDaysCall(this.encoding, unique, this.fullResponse);
     return this.withRetries(async () => {
-      const runner = this.dataSource.createQueryRunner();
-      try {
-        await runner.connect();
-        // Outside the transaction, so that a rollback never takes the session's staging table along.
-        await ensureStagingTable(runner);
-        await runner.startTransaction();
-        try {
-          await loadStaging(runner, this.loader, unique, this.fullResponse);
-          await lockMonths(runner);
-          const changed = await upsertFromStaging(runner);
-          await runner.commitTransaction();
-          return changed;
-        } catch (error) {
-          await runner.rollbackTransaction().catch(() => undefined);
-          throw error;
-        }
-      } finally {
-        await runner.release();
-      }
+      const rows: { changed: string }[] = await this.dataSource.query(call.sql, call.params);
+      return Number(rows[0]?.changed ?? 0);
     });
   }
 
@@ -124,78 +104,4 @@ export class PriceStore {
       }
     }
   }
-}
-
-/**
- * Locks each (coin, month) of the staged days until the transaction ends, in one fixed order (so two
- * writers never deadlock). Without it, two writers of days of one month (a daily job beside a
- * backfill, or two backfill chunks that share a month) would each recompute the month from what it
- * sees, and the later one, blind to the other's uncommitted days, would leave the month wrong. The
- * upsert is a statement of its own, after the lock: it sees what the writer before it committed.
- */
-async function lockMonths(runner: QueryRunner): Promise<void> {
-  await runner.query(
-    `DO $$
-     DECLARE m record;
-     BEGIN
-       FOR m IN SELECT DISTINCT coin_id, date_trunc('month', date)::date AS first_day
-                  FROM ${STAGING_TABLE} ORDER BY 1, 2 LOOP
-         PERFORM pg_advisory_xact_lock(hashtext('coingecko_month'), hashtext(m.coin_id || ' ' || m.first_day));
-       END LOOP;
-     END $$`,
-  );
-}
-
-/**
- * Moves the staged days into the daily table and recomputes the months they changed, in one
- * statement; returns how many rows were inserted or changed. A null `full_response`
- * (DB_FULL_RESPONSE=false) keeps the one a row already has.
- *
- * The months' min/max come from the changed rows' new prices and the months' other stored days: all
- * parts of a statement read the table as it was before the statement, so the changed days' old rows
- * are left out by key.
- */
-async function upsertFromStaging(runner: QueryRunner): Promise<number> {
-  const rows: { changed: string }[] = await runner.query(
-    `WITH changed AS (
-       INSERT INTO coingecko_scraped_data AS day
-         (coin_id, date, usd_price, usd_market_cap, usd_total_volume, full_response)
-       SELECT coin_id, date, usd_price, usd_market_cap, usd_total_volume, full_response::jsonb
-         FROM ${STAGING_TABLE}
-       ON CONFLICT (coin_id, date) DO UPDATE SET
-         usd_price = EXCLUDED.usd_price,
-         usd_market_cap = EXCLUDED.usd_market_cap,
-         usd_total_volume = EXCLUDED.usd_total_volume,
-         full_response = COALESCE(EXCLUDED.full_response, day.full_response),
-         fetched_at = now()
-       WHERE (day.usd_price, day.usd_market_cap, day.usd_total_volume, day.full_response)
-         IS DISTINCT FROM (EXCLUDED.usd_price, EXCLUDED.usd_market_cap, EXCLUDED.usd_total_volume,
-                           COALESCE(EXCLUDED.full_response, day.full_response))
-       RETURNING coin_id, date, usd_price
-     ), months AS (
-       SELECT DISTINCT coin_id, date_trunc('month', date)::date AS first_day FROM changed
-     ), prices AS (
-       SELECT coin_id, date, usd_price FROM changed
-       UNION ALL
-       SELECT day.coin_id, day.date, day.usd_price
-         FROM months
-         JOIN coingecko_scraped_data day
-           ON day.coin_id = months.coin_id
-          AND day.date >= months.first_day
-          AND day.date < months.first_day + interval '1 month'
-        WHERE NOT EXISTS (SELECT 1 FROM changed WHERE changed.coin_id = day.coin_id AND changed.date = day.date)
-     ), monthly AS (
-       INSERT INTO coingecko_processed_data AS stored (coin_id, year, month, usd_price_min, usd_price_max)
-       SELECT coin_id, extract(year FROM date)::int, extract(month FROM date)::int, MIN(usd_price), MAX(usd_price)
-         FROM prices
-        GROUP BY 1, 2, 3
-       ON CONFLICT (coin_id, year, month) DO UPDATE SET
-         usd_price_min = EXCLUDED.usd_price_min,
-         usd_price_max = EXCLUDED.usd_price_max
-       WHERE (stored.usd_price_min, stored.usd_price_max)
-         IS DISTINCT FROM (EXCLUDED.usd_price_min, EXCLUDED.usd_price_max)
-     )
-     SELECT count(*) AS changed FROM changed`,
-  );
-  return Number(rows[0]?.changed ?? 0);
 }

@@ -1,13 +1,15 @@
 /**
- * The bulk path of the store (COPY into a staging table, one upsert per batch) against a real Postgres:
- * a server restarted while batches are being copied loses no day and doubles none; the monthly table
+ * The bulk path of the store (a batch as array parameters, one upsert per batch) against a real Postgres:
+^ * a server restarted while batches are being written loses no day and doubles none; the monthly table
  * stays min/max over the daily one; DB_FULL_RESPONSE=false stores new rows without their payload and
- * leaves an existing payload alone; the "stored?" check answers for exactly the days asked about.
+ * leaves an existing payload alone; the "stored?" check answers for exactly the days asked about; a
+ * payload handed over as JSON text is stored as that JSON, on a server and on PGlite.
  * Expected values are computed here with plain loops.
  */
 import type { DataSource } from 'typeorm';
 import { openDatabase } from '../../src/db/data-source';
 import { PriceStore } from '../../src/db/price-store';
+import type { DayToStore } from '../../src/db/day-rows';
 import type { CoinHistoryItem } from '../../src/items/coin-history-item';
 import { tempDir } from '../helpers/cli';
 import { createTestDatabase, TestDatabase } from '../helpers/database';
@@ -22,7 +24,7 @@ function day(coinId: string, index: number, price: number | null = 100 + (index 
     usd_price: price,
     usd_market_cap: price === null ? null : price * 1000,
     usd_total_volume: null,
-    // Tabs, newlines and backslashes: the characters COPY's text format escapes.
+    // Tabs, newlines and backslashes: characters any text encoding of the payload must keep.
     full_response: { id: coinId, note: 'tab\there\nnew line \\ back', padding: 'x'.repeat(7000), index },
   };
 }
@@ -61,7 +63,7 @@ async function monthRows(source: DataSource): Promise<MonthRow[]> {
   return source.query('SELECT * FROM coingecko_processed_data ORDER BY coin_id, year, month');
 }
 
-it('loses and doubles no day when the server restarts while batches are copied', async () => {
+it('loses and doubles no day when the server restarts while batches are written', async () => {
   const server = await startPrivatePostgres();
   const dataSource = await openDatabase({ databaseUrl: server.url, dataDir: tempDir() });
   try {
@@ -77,7 +79,7 @@ it('loses and doubles no day when the server restarts while batches are copied',
     for (let start = 0; start < items.length; start += 200) {
       const saving = store.saveDays(items.slice(start, start + 200));
       if (start === 1000) {
-        // The server goes away while this batch is on its way (its COPY or its upsert), for a second.
+        // The server goes away while this batch is on its way (or being written), for a second.
         server.stop();
         await new Promise((resolve) => setTimeout(resolve, 1000));
         server.start();
@@ -187,5 +189,50 @@ describe('on the machine Postgres', () => {
       { coin_id: 'probe', date: '2020-01-01', usd_price: 1 },
       { coin_id: 'probe', date: '2020-07-19', usd_price: null },
     ]);
+  });
+});
+
+describe("a payload's JSON text, as reprocess hands it over (full_response_text)", () => {
+  /** Non-ASCII text, escapes and a number written as the API writes it: stored as JSON, not as text. */
+  const text =
+    '{"name":"Bitcoin é 🚀","quote":"say \\"hi\\"\\\\","escaped":"\\u00e9","n":1.50,"list":[1,null]}';
+  const items: DayToStore[] = [
+    { ...day('text', 0, 3), full_response: { ignored: true }, full_response_text: text },
+    { ...day('text', 1, 4) },
+  ];
+
+  async function storedPayloads(source: DataSource) {
+    return source.query(
+      `SELECT to_char(date, 'YYYY-MM-DD') AS date, full_response FROM coingecko_scraped_data
+        WHERE coin_id = 'text' ORDER BY date`,
+    );
+  }
+
+  it.each([
+    ['the machine Postgres (binary arrays)', true],
+    ['the embedded PGlite (one JSON parameter)', false],
+  ])('on %s: the text is the payload stored, beside one serialised from its object', async (_, server) => {
+    const db = server ? await createTestDatabase() : undefined;
+    const source = await openDatabase({ databaseUrl: db?.url ?? '', dataDir: tempDir() });
+    try {
+      const store = new PriceStore(source, { times: 0, maxBackoffMs: 0 });
+      expect(await store.saveDays(items)).toBe(2);
+      expect(await storedPayloads(source)).toEqual([
+        { date: '2020-01-01', full_response: JSON.parse(text) },
+        { date: '2020-01-02', full_response: items[1].full_response },
+      ]);
+      // A batch with payloads and without (DB_FULL_RESPONSE=false) keeps what each row has.
+      const bare = new PriceStore(source, { times: 0, maxBackoffMs: 0 }, { fullResponse: false });
+      expect(await bare.saveDays([{ ...items[0], usd_price: 5 }, day('text', 2, 6)])).toBe(2);
+      expect(
+        (await storedPayloads(source)).map((row: { full_response: unknown }) => row.full_response),
+      ).toEqual([JSON.parse(text), items[1].full_response, null]);
+      expect((await monthRows(source)).filter((row) => row.coin_id === 'text')).toEqual([
+        { coin_id: 'text', year: 2020, month: 1, usd_price_min: 4, usd_price_max: 6 },
+      ]);
+    } finally {
+      await source.destroy();
+      await db?.drop();
+    }
   });
 });

@@ -1,6 +1,6 @@
 /**
  * `sql/schema.sql` (for people and psql) and the migrations (the source of the schema) must build the
- * same tables: each is applied to its own fresh database, and the two catalogs are compared.
+ * same tables and functions: each is applied to its own fresh database, and the two catalogs are compared.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,7 +33,12 @@ async function catalog(db: TestDatabase) {
     `SELECT attrelid::regclass::text AS table_name, attname, attcompression FROM pg_attribute
      WHERE attrelid::regclass::text LIKE 'coingecko_%' AND attnum > 0 AND attcompression <> '' ORDER BY 1, 2`,
   );
-  return { columns, constraints, compression };
+  // The store's function (coingecko_save_days), as the server prints it back.
+  const functions = await db.query(
+    `SELECT proname, pg_get_functiondef(oid) AS definition FROM pg_proc
+     WHERE pronamespace = 'public'::regnamespace AND proname LIKE 'coingecko_%' ORDER BY 1`,
+  );
+  return { columns, constraints, compression, functions };
 }
 
 it('sql/schema.sql builds exactly the tables the migrations build', async () => {
@@ -59,6 +64,7 @@ it('sql/schema.sql builds exactly the tables the migrations build', async () => 
   expect(expected.compression).toEqual([
     { table_name: 'coingecko_scraped_data', attname: 'full_response', attcompression: 'l' },
   ]);
+  expect(expected.functions.map((f) => f.proname)).toEqual(['coingecko_save_days']);
   expect(await catalog(fromSql)).toEqual(expected);
 });
 

@@ -144,27 +144,28 @@ export class CrawlQueue {
     forefront: boolean,
     from: 'start' | 'callback',
   ): Promise<Placement[]> {
-    const unique = new Map<string, QueueEntry>(); // the first copy of each key not seen before
-    for (const entry of entries)
-      if (!this.seenKeys.has(entry.uniqueKey) && !unique.has(entry.uniqueKey))
-        unique.set(entry.uniqueKey, entry);
-    const reports = new Map<string, Placement>();
+    // The first copy of each key not given before, its key reserved at once: start requests and a
+    // callback's requests may be added at the same time.
+    const unique = new Map<string, QueueEntry>();
+    for (const entry of entries) if (this.seenKeys.add(entry.uniqueKey)) unique.set(entry.uniqueKey, entry);
+    const placements = new Map<QueueEntry, Placement>();
     if (unique.size > 0) {
-      const { addedRequests } = await this.crawlee.addRequestsBatched([...unique.values()], {
-        forefront,
-        waitForAllRequestsToBeAdded: true,
-        // Crawlee sleeps a second between batches of 1,000 by default: one batch, no sleep.
-        batchSize: Math.max(1000, unique.size),
-        waitBetweenBatchesMillis: 0,
-      });
-      for (const added of addedRequests) reports.set(added.uniqueKey, await this.placement(added, from));
+      try {
+        const { addedRequests } = await this.crawlee.addRequestsBatched([...unique.values()], {
+          forefront,
+          waitForAllRequestsToBeAdded: true,
+          // Crawlee sleeps a second between batches of 1,000 by default: one batch, no sleep.
+          batchSize: Math.max(1000, unique.size),
+          waitBetweenBatchesMillis: 0,
+        });
+        for (const added of addedRequests)
+          placements.set(unique.get(added.uniqueKey) as QueueEntry, await this.placement(added, from));
+      } catch (error) {
+        for (const key of unique.keys()) this.seenKeys.delete(key); // not queued: not seen either
+        throw error;
+      }
     }
-    return entries.map(({ uniqueKey }) => {
-      const placement = reports.get(uniqueKey);
-      reports.delete(uniqueKey); // a second copy in the same batch is a duplicate
-      this.seenKeys.add(uniqueKey);
-      return placement ?? 'duplicate';
-    });
+    return entries.map((entry) => placements.get(entry) ?? 'duplicate');
   }
 
   /** What Crawlee's report on an added request means for this run. */

@@ -13,6 +13,10 @@ export class KeySet {
     return this.digests.has(digest(key));
   }
 
+  delete(key: string): void {
+    this.digests.delete(digest(key));
+  }
+
   /** Adds the key; whether it was not there yet. */
   add(key: string): boolean {
     const size = this.digests.size;

@@ -214,8 +214,8 @@ export function enabledComponents(
 /** A spider's own settings named like secrets (`..._KEY`, `_SECRET`, `_TOKEN`, `_PASSWORD`) are masked too. */
 const SECRET_NAME = /(^|_)(KEY|SECRET|TOKEN|PASSWORD)$/;
 
-/** Headers that carry credentials (in DEFAULT_REQUEST_HEADERS, say): `Authorization`, `Cookie`, `x-...-key`. */
-const SECRET_HEADER = /^(authorization|proxy-authorization|cookie)$|[-_](key|secret|token|password)$/i;
+/** Headers that carry credentials (in DEFAULT_REQUEST_HEADERS, say): `Authorization`, `Cookie`, `x-...-apikey`. */
+const SECRET_HEADER = /^(authorization|proxy-authorization|cookie)$|(key|secret|token|password)$/i;
 
 /** The settings as printable text, with secrets masked (and credential headers in header maps). */
 export function describeSettings(settings: Settings): Record<string, unknown> {

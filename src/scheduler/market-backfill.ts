@@ -37,7 +37,7 @@ export function planMarketRange(
 ): MarketRange {
   if (raw.spider !== undefined && raw.spider !== MARKET_SPIDER)
     throw new UsageError(
-      `--spider ${raw.spider}: --top and --all run ${MARKET_SPIDER} (a request per coin and year)`,
+      `--spider ${raw.spider}: --top and --all run ${MARKET_SPIDER} (one request per coin and chunk of days the plan serves)`,
     );
   const free = settings.API_PLAN !== 'pro';
   // The last 365 days, today included.

@@ -45,6 +45,20 @@ test('in memory, a request handled and forgotten thousands of requests ago is st
   expect(await handle(queue)).toBe(1);
 });
 
+test("in memory, Crawlee's own caches are bounded (they reach into Crawlee: an upgrade that renames them fails here)", async () => {
+  const queue = await CrawlQueue.open('');
+  const requestCache = queue.crawlee['requestCache'];
+  const seenTable = queue.crawlee['requestSeenCache'] as unknown as { size: number; keys: unknown[] };
+  expect(requestCache.maxLength).toBe(1000);
+  expect([seenTable.size, seenTable.keys.length]).toEqual([1000, 1000]);
+  await queue.add(
+    Array.from({ length: 1500 }, (_, k) => entry(k + 1)),
+    false,
+    'start',
+  );
+  expect(requestCache.length()).toBe(1000);
+});
+
 test('a second copy in the same batch is a duplicate', async () => {
   const queue = await CrawlQueue.open('');
   expect(await queue.add([entry(1), entry(2), entry(1)], false, 'start')).toEqual([

@@ -208,12 +208,14 @@ describe('resolveSettings', () => {
   it('masks credential headers in DEFAULT_REQUEST_HEADERS, and shows the others', () => {
     const headers = {
       'x-cg-pro-api-key': 'CG-in-a-header',
+      'X-ApiKey': 'k3y',
       Authorization: 'Bearer t0ken',
       Accept: 'application/json',
     };
     const settings = resolveSettings({ overrides: [`DEFAULT_REQUEST_HEADERS=${JSON.stringify(headers)}`] });
     expect(describeSettings(settings).DEFAULT_REQUEST_HEADERS).toEqual({
       'x-cg-pro-api-key': '***',
+      'X-ApiKey': '***',
       Authorization: '***',
       Accept: 'application/json',
     });

@@ -110,7 +110,10 @@ export interface Settings {
   RATE_LIMIT_RETRY_TIMES: number;
   /** Pause in seconds after a 429 that has no retry-after; doubled per 429 in a row, with jitter. */
   RATE_LIMIT_BACKOFF_BASE: number;
-  /** Longest such pause, in seconds. */
+  /**
+   * Longest such pause, in seconds; also how far back workers sharing a limit count admitted answers
+   * while they learn it (an older count starts again).
+   */
   RATE_LIMIT_BACKOFF_MAX: number;
 
   /** AutoThrottle: adapt the delay between requests to one host to the server's latency (Scrapy's). */

@@ -9,7 +9,10 @@ import type { SharedLimit } from '../core/shared-limit';
 import { openPostgresSharedLimit } from '../db/shared-rate-limit';
 import type { RateLimitScope, Settings } from '../settings';
 
-type ScopeSettings = Pick<Settings, 'RATE_LIMIT_SCOPE' | 'DATABASE_URL' | 'API_KEY'>;
+type ScopeSettings = Pick<
+  Settings,
+  'RATE_LIMIT_SCOPE' | 'DATABASE_URL' | 'API_KEY' | 'RATE_LIMIT_BACKOFF_MAX'
+>;
 
 /** The scope in force: the setting, or `fallback` when it is empty. */
 export function rateLimitScope(settings: ScopeSettings, fallback: Exclude<RateLimitScope, ''>) {
@@ -28,5 +31,10 @@ export async function openSharedLimit(
       'RATE_LIMIT_SCOPE=database needs DATABASE_URL: the limit is shared through Postgres',
       { seeHelp: false },
     );
-  return openPostgresSharedLimit({ databaseUrl: settings.DATABASE_URL, apiKey: settings.API_KEY, onTrouble });
+  return openPostgresSharedLimit({
+    databaseUrl: settings.DATABASE_URL,
+    apiKey: settings.API_KEY,
+    onTrouble,
+    countSpanMs: settings.RATE_LIMIT_BACKOFF_MAX * 1000,
+  });
 }

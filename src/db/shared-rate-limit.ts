@@ -46,6 +46,12 @@ export interface PostgresSharedLimitOptions {
   apiKey: string;
   /** Told when the shared state cannot be reached, and when it can again (for the log). */
   onTrouble?: (message: string) => void;
+  /**
+   * While a limit is learned, answers admitted more than this long before the latest one restart the
+   * count (RATE_LIMIT_BACKOFF_MAX): a count kept since a quiet spell hours ago would make a budget of
+   * hours, and a learned limit is kept in the row for every later process.
+   */
+  countSpanMs: number;
 }
 
 /** How often a process renews its leases and reads the shared pauses. */
@@ -125,10 +131,14 @@ const AT = `clock_timestamp() + make_interval(secs => $3::float8 / 1000)`;
 const NOTIFY_LEARNED = `pg_notify('${CHANNEL}', json_build_object('key', $1::text, 'host', $2::text,
            'budget', budget, 'windowMs', window_ms)::text)`;
 
+/** The count so far began more than the count's span ($4 ms) before this answer: it starts again. */
+const STALE = `first_admitted_at < ${AT} - make_interval(secs => $4::float8 / 1000)`;
+
 /** One admitted answer, sent at $3, counted toward the window being learned. */
 const ADMITTED_SQL = `
   UPDATE crawler_rate_limit
-     SET admitted = admitted + 1, first_admitted_at = least(first_admitted_at, ${AT})
+     SET admitted = CASE WHEN ${STALE} THEN 1 ELSE admitted + 1 END,
+         first_admitted_at = CASE WHEN ${STALE} THEN ${AT} ELSE least(first_admitted_at, ${AT}) END
    WHERE key_hash = $1 AND host = $2 AND window_ms = 0 AND ${AT} > counted_since`;
 
 /**
@@ -266,6 +276,10 @@ class PostgresSharedLimit implements SharedLimit {
     }
   }
 
+  get countSpanMs(): number {
+    return this.options.countSpanMs;
+  }
+
   get key(): string {
     return this.keyHash;
   }
@@ -400,7 +414,7 @@ class HostLimit implements SharedHostLimit {
   }
 
   admitted(sentAt: number): void {
-    if (!this.learnedLimit) void this.update(ADMITTED_SQL, sentAt - Date.now());
+    if (!this.learnedLimit) void this.update(ADMITTED_SQL, sentAt - Date.now(), this.owner.countSpanMs);
   }
 
   refused(windowEndsAt?: number): void {
@@ -429,9 +443,9 @@ class HostLimit implements SharedHostLimit {
   }
 
   /** Runs a learning statement on the row ($3: a time in ms from now); what it learned is heard here at once. */
-  private async update(sql: string, ms: number | null): Promise<void> {
+  private async update(sql: string, ms: number | null, ...more: number[]): Promise<void> {
     await this.makeRow();
-    const rows = await this.owner.query<Heard>(sql, [this.owner.key, this.host, ms]);
+    const rows = await this.owner.query<Heard>(sql, [this.owner.key, this.host, ms, ...more]);
     for (const row of rows ?? []) this.heard(row);
   }
 

@@ -54,6 +54,11 @@ export interface PostgresSharedLimitOptions {
   countSpanMs: number;
 }
 
+/**
+ * How often a process writes the answers it was admitted while a limit is learned: one statement per
+ * answer would queue without bound on a fast host, behind the claims and the heartbeat.
+ */
+const ADMITTED_WRITE_MS = 250;
 /** How often a process renews its leases and reads the shared pauses. */
 const HEARTBEAT_MS = 1000;
 /** A lease not renewed for this long belongs to a dead process. */
@@ -134,10 +139,10 @@ const NOTIFY_LEARNED = `pg_notify('${CHANNEL}', json_build_object('key', $1::tex
 /** The count so far began more than the count's span ($4 ms) before this answer: it starts again. */
 const STALE = `first_admitted_at < ${AT} - make_interval(secs => $4::float8 / 1000)`;
 
-/** One admitted answer, sent at $3, counted toward the window being learned. */
+/** $5 admitted answers, the first sent at $3, counted toward the window being learned. */
 const ADMITTED_SQL = `
   UPDATE crawler_rate_limit
-     SET admitted = CASE WHEN ${STALE} THEN 1 ELSE admitted + 1 END,
+     SET admitted = CASE WHEN ${STALE} THEN $5 ELSE admitted + $5 END,
          first_admitted_at = CASE WHEN ${STALE} THEN ${AT} ELSE least(first_admitted_at, ${AT}) END
    WHERE key_hash = $1 AND host = $2 AND window_ms = 0 AND ${AT} > counted_since`;
 
@@ -349,6 +354,9 @@ class HostLimit implements SharedHostLimit {
   /** The claim in progress here: one at a time per process, the others queue behind it. */
   private claiming: Promise<void> = Promise.resolve();
   private rowMade = false;
+  /** Answers admitted and not yet counted in the row: written together every ADMITTED_WRITE_MS. */
+  private unwritten = { count: 0, firstSentAt: 0 };
+  private writeTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly host: string,
@@ -414,7 +422,21 @@ class HostLimit implements SharedHostLimit {
   }
 
   admitted(sentAt: number): void {
-    if (!this.learnedLimit) void this.update(ADMITTED_SQL, sentAt - Date.now(), this.owner.countSpanMs);
+    if (this.learnedLimit) return;
+    const unwritten = this.unwritten;
+    unwritten.firstSentAt = unwritten.count === 0 ? sentAt : Math.min(unwritten.firstSentAt, sentAt);
+    unwritten.count += 1;
+    this.writeTimer ??= setTimeout(() => void this.writeAdmitted(), ADMITTED_WRITE_MS).unref();
+  }
+
+  /** The answers admitted since the last write, in one statement. */
+  private async writeAdmitted(): Promise<void> {
+    clearTimeout(this.writeTimer);
+    this.writeTimer = undefined;
+    const { count, firstSentAt } = this.unwritten;
+    this.unwritten = { count: 0, firstSentAt: 0 };
+    if (count > 0 && !this.learnedLimit)
+      await this.update(ADMITTED_SQL, firstSentAt - Date.now(), this.owner.countSpanMs, count);
   }
 
   refused(windowEndsAt?: number): void {
@@ -425,7 +447,10 @@ class HostLimit implements SharedHostLimit {
     const settleMs = Math.max(0, (this.sharedPausedUntil - Date.now()) / 2);
     setTimeout(() => {
       if (this.learnedLimit) return;
-      void this.update(REFUSED_SQL, windowEndsAt === undefined ? null : windowEndsAt - Date.now());
+      // The admitted answers not yet written first: they are the count.
+      void this.writeAdmitted().then(() =>
+        this.update(REFUSED_SQL, windowEndsAt === undefined ? null : windowEndsAt - Date.now()),
+      );
     }, settleMs).unref();
   }
 

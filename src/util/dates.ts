@@ -17,14 +17,16 @@ export function todayUtc(): string {
   return DateTime.utc().toISODate() as string;
 }
 
-/** Every day from `start` to `end`, both included. */
+const DAY_MS = 86_400_000;
+
+/**
+ * Every day from `start` to `end`, both included. Plain Date arithmetic (a UTC day is always 86,400 s
+ * to JavaScript): it runs once per start request, and luxon took about 80 µs a day.
+ */
 export function* eachDay(start: string, end: string): Generator<string> {
-  let day = DateTime.fromISO(start, { zone: 'utc' });
-  const last = DateTime.fromISO(end, { zone: 'utc' });
-  while (day <= last) {
-    yield day.toISODate() as string;
-    day = day.plus({ days: 1 });
-  }
+  const last = Date.parse(`${end}T00:00:00Z`);
+  for (let day = Date.parse(`${start}T00:00:00Z`); day <= last; day += DAY_MS)
+    yield new Date(day).toISOString().slice(0, 10);
 }
 
 /** Number of days from `start` to `end`, both included. */

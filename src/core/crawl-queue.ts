@@ -14,8 +14,8 @@
 import { Configuration, ConfigurationOptions, LocalEventManager, RequestQueueV1 } from '@crawlee/basic';
 import { MemoryStorage } from '@crawlee/memory-storage';
 import { randomUUID } from 'node:crypto';
-import { KeySet } from './key-set';
 import { totalmem } from 'node:os';
+import { KeySet } from './key-set';
 import type { RequestData } from './request';
 
 /** What the queue keeps of a request besides its URL (JSON only: it may be written to JOB_DIR). */

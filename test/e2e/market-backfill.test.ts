@@ -58,8 +58,8 @@ test('backfill --top 5 (pro plan): a job per coin, one request for its whole ran
   expect(summary.stdout).toContain('backfill        5 waiting, 0 active, 0 completed, 0 failed');
   expect(summary.stdout).toContain('backfill: 0.0 % done (0 of 5 jobs completed, 0 failed)');
 
-  // One worker runs the five jobs, one after the other, on the database, connections and throttle
-  // it keeps from one job to the next.
+  // One worker runs the five jobs, one after the other (it keeps its database, connections and
+  // throttle from one job to the next: what that saves is measured in BENCHMARKS.md, the market).
   const worker = spawnCli(['worker', '--api-url', mock.url, '--data-dir', tempDir(), ...QUICK], {
     env: { DATABASE_URL: db.url, ...env },
     timeoutMs: 120_000,

@@ -11,7 +11,7 @@ import { createLogger, flushLogger } from '../core/logger';
 import { Request } from '../core/request';
 import type { FetchOutcome, RequestOutcome } from '../core/request-runner';
 import { describeSettings } from '../core/settings-loader';
-import type { Spider, SpiderClass, StoredItems } from '../core/spider';
+import { NOTHING_STORED, type Spider, type SpiderClass } from '../core/spider';
 import { GivenArgument, readArguments } from '../core/spider-arguments';
 import { StatsCollector } from '../core/stats';
 import { Throttle } from '../core/throttle';
@@ -19,9 +19,6 @@ import { crawlSettings } from '../crawler/crawl-settings';
 import { middlewareRegistry, spiderClassNamed } from '../crawler/open-crawl';
 import { DEFAULT_SPIDER } from '../spiders';
 import { commonOptions, fetchOptions, last, settingSourcesFromArgv } from './options';
-
-/** Storage as `fetch` and `parse` see it: nothing is stored, so nothing is skipped. */
-const NOTHING_STORED: StoredItems = { keys: async () => new Set() };
 
 /** The flags of both commands besides their own. */
 export function oneRequestOptions<T>(yargs: Argv<T>) {

@@ -11,7 +11,7 @@ import type { ItemType } from '../core/item';
 import { Request } from '../core/request';
 import { Response } from '../core/response';
 import { resolveSettings } from '../core/settings-loader';
-import type { Spider, SpiderClass, StoredItems } from '../core/spider';
+import { NOTHING_STORED, type Spider, type SpiderClass } from '../core/spider';
 import { readArguments } from '../core/spider-arguments';
 import { classifyOutput, collectOutput, findCallback } from '../core/spider-output';
 import { StatsCollector } from '../core/stats';
@@ -26,8 +26,6 @@ export interface ContractResult {
   got?: string;
   problems: string[];
 }
-
-const NOTHING_STORED: StoredItems = { keys: async () => new Set() };
 
 /** Every contract of the spider class, run in order. `root`: the folder answers are read from. */
 export async function runContracts(spiderClass: SpiderClass, root: string): Promise<ContractResult[]> {

@@ -293,7 +293,8 @@ export class Engine {
       );
       const count = (placement: Placement) => placements.filter((p) => p === placement).length;
       if (from === 'start') this.alreadyDone += count('done');
-      if (count('duplicate') > 0) this.stats.inc('dupefilter/filtered', count('duplicate'));
+      const duplicates = count('duplicate');
+      if (duplicates > 0) this.stats.inc('dupefilter/filtered', duplicates);
       if (from === 'callback') this.stats.inc('scheduler/enqueued/followed', count('queued'));
       this.requestCount += count('queued');
       await this.emitScheduled(batch, placements, from);

@@ -50,6 +50,9 @@ export interface StoredItems {
   keys<T extends object>(type: ItemType<T>, probes: readonly Partial<T>[]): Promise<Set<string>>;
 }
 
+/** For a spider whose requests are sent outside a crawl (`fetch`, `check`, a backfill's ranking): nothing is stored. */
+export const NOTHING_STORED: StoredItems = { keys: async () => new Set() };
+
 /** What a spider is made with: its checked arguments, the crawl's settings, and the stored-items view. */
 export interface SpiderInit<Args extends object, OwnSettings extends object> {
   args: Args;

@@ -37,12 +37,7 @@ export class KeptAcrossCrawls {
       settings.AUTOTHROTTLE_MAX_DELAY,
       settings.AUTOTHROTTLE_TARGET_CONCURRENCY,
     ]);
-    let throttle = this.throttles.get(key);
-    if (!throttle) {
-      throttle = new Throttle(settings, rateLimit, sharedLimit);
-      this.throttles.set(key, throttle);
-    }
-    return throttle;
+    return kept(this.throttles, key, () => new Throttle(settings, rateLimit, sharedLimit));
   }
 
   /** The download handler of these settings (DOWNLOAD_HANDLER, its time-out and proxies). */
@@ -54,12 +49,7 @@ export class KeptAcrossCrawls {
       settings.HTTPS_PROXY,
       settings.NO_PROXY,
     ]);
-    let handler = this.handlers.get(key);
-    if (!handler) {
-      handler = createDownloadHandler(settings);
-      this.handlers.set(key, handler);
-    }
-    return handler;
+    return kept(this.handlers, key, () => createDownloadHandler(settings));
   }
 
   /** The database of these settings, opened (and migrated) by the first crawl that needs it. */
@@ -72,14 +62,12 @@ export class KeptAcrossCrawls {
       settings.DB_RETRY_TIMES,
       settings.DB_RETRY_BACKOFF_MAX,
     ]);
-    let store = this.stores.get(key);
-    if (!store) {
-      store = openPriceStore(settings, () => this.log());
-      this.stores.set(key, store);
+    return kept(this.stores, key, () => {
+      const store = openPriceStore(settings, () => this.log());
       // A database that could not be opened is tried again by the next job.
       store.catch(() => this.stores.delete(key));
-    }
-    return store;
+      return store;
+    });
   }
 
   async close(): Promise<void> {
@@ -91,4 +79,14 @@ export class KeptAcrossCrawls {
       if (store.status === 'fulfilled') await store.value.dataSource.destroy();
     }
   }
+}
+
+/** The value kept under `key`, made (and kept) by `make` the first time. */
+function kept<T>(values: Map<string, T>, key: string, make: () => T): T {
+  let value = values.get(key);
+  if (value === undefined) {
+    value = make();
+    values.set(key, value);
+  }
+  return value;
 }

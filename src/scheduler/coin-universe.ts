@@ -10,7 +10,7 @@ import type { Logger } from 'winston';
 import { openDownloader } from '../core/downloader';
 import { Request } from '../core/request';
 import type { SettingsSources } from '../core/settings-loader';
-import type { StoredItems } from '../core/spider';
+import { NOTHING_STORED } from '../core/spider';
 import { StatsCollector } from '../core/stats';
 import { Throttle } from '../core/throttle';
 import { crawlSettings } from '../crawler/crawl-settings';
@@ -22,9 +22,6 @@ import { todayUtc } from '../util/dates';
 
 /** The top `top` coins by market cap, or `all` of `/coins/list`. */
 export type CoinUniverse = { top: number } | { all: true };
-
-/** Nothing is stored by these requests, so nothing is skipped. */
-const NOTHING_STORED: StoredItems = { keys: async () => new Set() };
 
 /** The coin ids, in rank order for `top`, in the list's order for `all`. */
 export async function fetchCoinIds(

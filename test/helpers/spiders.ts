@@ -7,13 +7,13 @@ import winston from 'winston';
 import { Request } from '../../src/core/request';
 import { Response } from '../../src/core/response';
 import { resolveSettings } from '../../src/core/settings-loader';
-import type { SpiderClass, StoredItems } from '../../src/core/spider';
+import { NOTHING_STORED, type SpiderClass, type StoredItems } from '../../src/core/spider';
 import { readArguments } from '../../src/core/spider-arguments';
 import { collectOutput } from '../../src/core/spider-output';
 import { StatsCollector } from '../../src/core/stats';
 
 /** Storage that has nothing (a first crawl). */
-export const NOTHING_STORED: StoredItems = { keys: async () => new Set() };
+export { NOTHING_STORED };
 
 /** A spider of `spiderClass` with `-a`-style arguments (text), the environment and what storage has. */
 export function buildSpider<S extends SpiderClass>(
